@@ -1,0 +1,3 @@
+//! The diagram-convert command-line tool.
+#![forbid(unsafe_code)]
+fn main() {}

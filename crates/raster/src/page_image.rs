@@ -1,0 +1,59 @@
+//! The pixels of one rendered page.
+
+use diagram_core::PixelSize;
+
+/// An opaque page image: 8-bit gray, or 8-bit RGB without alpha.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageImage {
+    /// One byte per pixel, 0 black to 255 white.
+    Gray(image::GrayImage),
+    /// Three bytes per pixel, sRGB.
+    Rgb(image::RgbImage),
+}
+
+impl PageImage {
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        match self {
+            PageImage::Gray(i) => i.width(),
+            PageImage::Rgb(i) => i.width(),
+        }
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        match self {
+            PageImage::Gray(i) => i.height(),
+            PageImage::Rgb(i) => i.height(),
+        }
+    }
+
+    /// The size in pixels.
+    pub fn size(&self) -> PixelSize {
+        PixelSize { width: self.width(), height: self.height() }
+    }
+
+    /// Bytes per pixel: 1 for gray, 3 for RGB.
+    pub fn channels(&self) -> usize {
+        match self {
+            PageImage::Gray(_) => 1,
+            PageImage::Rgb(_) => 3,
+        }
+    }
+
+    /// The pixel rows, top first, without padding.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            PageImage::Gray(i) => i.as_raw(),
+            PageImage::Rgb(i) => i.as_raw(),
+        }
+    }
+
+    /// The pixel rows, mutable.
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        match self {
+            PageImage::Gray(i) => i,
+            PageImage::Rgb(i) => i,
+        }
+    }
+}

@@ -1,0 +1,2 @@
+//! Filled by a later step.
+#![forbid(unsafe_code)]

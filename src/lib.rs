@@ -1,0 +1,3 @@
+//! diagram-convert: the job engine.
+#![forbid(unsafe_code)]
+pub use diagram_core as core;
