@@ -1,0 +1,454 @@
+//! One test per validation rule: a valid request broken in exactly that one way yields
+//! exactly that path and reason.
+
+use diagram_core::{parse_request, validate_value, Limits, RequestError, ValidateOptions};
+use serde_json::{json, Value};
+
+fn valid() -> Value {
+    json!({
+        "items": [
+            {"fileExternalId": "a.pdf", "annotations": [annotation(), annotation()]},
+            {"fileId": 7, "annotations": []},
+            {"fileInstanceId": {"space": "sp", "externalId": "b.pdf"}, "annotations": [annotation()]}
+        ],
+        "grayscale": true
+    })
+}
+
+fn annotation() -> Value {
+    json!({
+        "text": "21-PT-1019", "confidence": 0.5,
+        "region": {"shape": "rectangle", "page": 1, "vertices": [
+            {"x": 0.1, "y": 0.1}, {"x": 0.1, "y": 0.2}, {"x": 0.2, "y": 0.2}, {"x": 0.2, "y": 0.1}]},
+        "entities": [{"userDefinedField": "21PT1017", "n": 3, "list": ["a", "b"]}]
+    })
+}
+
+fn check_with(options: &ValidateOptions, edit: impl FnOnce(&mut Value)) -> Vec<String> {
+    let mut v = valid();
+    edit(&mut v);
+    validate_value(&v, options).iter().map(|v| v.to_string()).collect()
+}
+
+fn check(edit: impl FnOnce(&mut Value)) -> Vec<String> {
+    check_with(&ValidateOptions::default(), edit)
+}
+
+fn ann(v: &mut Value) -> &mut Value {
+    &mut v["items"][0]["annotations"][1]
+}
+
+#[test]
+fn valid_request_has_no_violation() {
+    assert_eq!(check(|_| {}), Vec::<String>::new());
+    let bytes = serde_json::to_vec(&valid()).unwrap();
+    let req = parse_request(&bytes, &ValidateOptions::default()).unwrap();
+    assert_eq!(req.items.len(), 3);
+}
+
+#[test]
+fn root_must_be_an_object() {
+    assert_eq!(check(|v| *v = json!([1])), ["$: expected an object, found an array"]);
+}
+
+#[test]
+fn items_required() {
+    assert_eq!(check(|v| drop(v.as_object_mut().unwrap().remove("items"))), ["items: is required"]);
+}
+
+#[test]
+fn items_must_be_array() {
+    assert_eq!(check(|v| v["items"] = json!("x")), ["items: expected an array, found a string"]);
+}
+
+#[test]
+fn items_not_empty() {
+    assert_eq!(check(|v| v["items"] = json!([])), ["items: must have 1 to 50 entries, found none"]);
+}
+
+#[test]
+fn at_most_50_items() {
+    let got = check(|v| {
+        let items: Vec<Value> = (0..51).map(|i| json!({"fileId": i, "annotations": []})).collect();
+        v["items"] = Value::Array(items);
+    });
+    assert_eq!(got, ["items: must have 1 to 50 entries, found 51"]);
+}
+
+#[test]
+fn item_must_be_object() {
+    assert_eq!(
+        check(|v| v["items"][1] = json!(3)),
+        ["items[1]: expected an object, found a number"]
+    );
+}
+
+#[test]
+fn item_needs_a_file_reference() {
+    assert_eq!(
+        check(|v| drop(v["items"][1].as_object_mut().unwrap().remove("fileId"))),
+        ["items[1]: needs exactly one of fileId, fileExternalId, fileInstanceId; found none"]
+    );
+}
+
+#[test]
+fn item_takes_only_one_file_reference() {
+    assert_eq!(
+        check(|v| v["items"][1]["fileExternalId"] = json!("x.pdf")),
+        ["items[1]: needs exactly one of fileId, fileExternalId, fileInstanceId; found fileId, fileExternalId"]
+    );
+}
+
+#[test]
+fn file_id_is_an_integer() {
+    assert_eq!(
+        check(|v| v["items"][1]["fileId"] = json!(1.5)),
+        ["items[1].fileId: expected a 64-bit integer, found 1.5"]
+    );
+}
+
+#[test]
+fn external_id_is_a_non_empty_string() {
+    assert_eq!(
+        check(|v| v["items"][0]["fileExternalId"] = json!(12)),
+        ["items[0].fileExternalId: expected a string, found 12"]
+    );
+    assert_eq!(
+        check(|v| v["items"][0]["fileExternalId"] = json!("")),
+        ["items[0].fileExternalId: must not be empty"]
+    );
+}
+
+#[test]
+fn external_id_length_is_limited() {
+    assert_eq!(
+        check(|v| v["items"][0]["fileExternalId"] = json!("x".repeat(1025))),
+        ["items[0].fileExternalId: is 1025 bytes long, more than 1024"]
+    );
+}
+
+#[test]
+fn instance_id_needs_space_and_external_id() {
+    assert_eq!(
+        check(|v| drop(v["items"][2]["fileInstanceId"].as_object_mut().unwrap().remove("space"))),
+        ["items[2].fileInstanceId.space: is required"]
+    );
+    assert_eq!(
+        check(|v| v["items"][2]["fileInstanceId"]["externalId"] = json!(null)),
+        ["items[2].fileInstanceId.externalId: expected a string, found null"]
+    );
+}
+
+#[test]
+fn duplicate_file_reference_is_reported_at_the_later_item() {
+    let got = check(|v| {
+        v["items"][2] = json!({"fileId": 7, "annotations": []});
+    });
+    assert_eq!(got, ["items[2].fileId: 7 duplicates items[1].fileId"]);
+    let got = check(|v| {
+        v["items"][1] = json!({"fileExternalId": "a.pdf", "annotations": []});
+    });
+    assert_eq!(got, ["items[1].fileExternalId: \"a.pdf\" duplicates items[0].fileExternalId"]);
+}
+
+#[test]
+fn annotations_required() {
+    assert_eq!(
+        check(|v| drop(v["items"][1].as_object_mut().unwrap().remove("annotations"))),
+        ["items[1].annotations: is required (it may be empty)"]
+    );
+}
+
+#[test]
+fn annotations_must_be_array() {
+    assert_eq!(
+        check(|v| v["items"][1]["annotations"] = json!({})),
+        ["items[1].annotations: expected an array, found an object"]
+    );
+}
+
+#[test]
+fn at_most_1000_annotations() {
+    assert_eq!(
+        check(|v| v["items"][1]["annotations"] = Value::Array(vec![annotation(); 1001])),
+        ["items[1].annotations: has 1001 entries, more than 1000"]
+    );
+}
+
+#[test]
+fn annotation_must_be_object() {
+    assert_eq!(
+        check(|v| *ann(v) = json!("tag")),
+        ["items[0].annotations[1]: expected an object, found a string"]
+    );
+}
+
+#[test]
+fn text_required_and_a_string() {
+    assert_eq!(
+        check(|v| drop(ann(v).as_object_mut().unwrap().remove("text"))),
+        ["items[0].annotations[1].text: is required"]
+    );
+    assert_eq!(
+        check(|v| ann(v)["text"] = json!(5)),
+        ["items[0].annotations[1].text: expected a string, found 5"]
+    );
+}
+
+#[test]
+fn text_length_is_limited() {
+    assert_eq!(
+        check(|v| ann(v)["text"] = json!("é".repeat(513))),
+        ["items[0].annotations[1].text: is 1026 bytes long, more than 1024"]
+    );
+}
+
+#[test]
+fn confidence_in_unit_interval() {
+    assert_eq!(
+        check(|v| ann(v)["confidence"] = json!(1.5)),
+        ["items[0].annotations[1].confidence: 1.5 is outside [0, 1]"]
+    );
+    assert_eq!(
+        check(|v| ann(v)["confidence"] = json!("high")),
+        ["items[0].annotations[1].confidence: expected a number, found \"high\""]
+    );
+    assert_eq!(
+        check(|v| drop(ann(v).as_object_mut().unwrap().remove("confidence"))),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn region_required() {
+    assert_eq!(
+        check(|v| drop(ann(v).as_object_mut().unwrap().remove("region"))),
+        ["items[0].annotations[1].region: is required"]
+    );
+    assert_eq!(
+        check(|v| ann(v)["region"] = json!([])),
+        ["items[0].annotations[1].region: expected an object, found an array"]
+    );
+}
+
+#[test]
+fn page_is_an_integer_from_one() {
+    assert_eq!(
+        check(|v| ann(v)["region"]["page"] = json!(0)),
+        ["items[0].annotations[1].region.page: 0 is not an integer >= 1"]
+    );
+    assert_eq!(
+        check(|v| ann(v)["region"]["page"] = json!(1.5)),
+        ["items[0].annotations[1].region.page: 1.5 is not an integer >= 1"]
+    );
+    assert_eq!(
+        check(|v| drop(ann(v)["region"].as_object_mut().unwrap().remove("page"))),
+        ["items[0].annotations[1].region.page: is required"]
+    );
+}
+
+#[test]
+fn shape_is_known() {
+    assert_eq!(
+        check(|v| ann(v)["region"]["shape"] = json!("circle")),
+        ["items[0].annotations[1].region.shape: \"circle\" is not \"rectangle\" or \"polygon\""]
+    );
+    assert_eq!(
+        check(|v| drop(ann(v)["region"].as_object_mut().unwrap().remove("shape"))),
+        ["items[0].annotations[1].region.shape: is required"]
+    );
+}
+
+#[test]
+fn polygon_accepted_by_default_refused_in_strict_mode() {
+    let polygon = |v: &mut Value| {
+        ann(v)["region"] = json!({"shape": "polygon", "page": 2,
+            "vertices": [{"x": 0.1, "y": 0.1}, {"x": 0.5, "y": 0.1}, {"x": 0.3, "y": 0.4}]});
+    };
+    assert_eq!(check(polygon), Vec::<String>::new());
+    let strict = ValidateOptions { strict: true, ..Default::default() };
+    assert_eq!(
+        check_with(&strict, polygon),
+        ["items[0].annotations[1].region.shape: \"polygon\" is an extension of diagram-convert; the hosted service (strict mode) accepts only \"rectangle\""]
+    );
+}
+
+#[test]
+fn polygon_needs_three_vertices() {
+    assert_eq!(
+        check(|v| {
+            ann(v)["region"] = json!({"shape": "polygon", "page": 1,
+                "vertices": [{"x": 0.1, "y": 0.1}, {"x": 0.5, "y": 0.1}]});
+        }),
+        ["items[0].annotations[1].region.vertices: a polygon needs 3 to 1000 vertices, found 2"]
+    );
+}
+
+#[test]
+fn rectangle_needs_exactly_four_vertices() {
+    assert_eq!(
+        check(|v| drop(ann(v)["region"]["vertices"].as_array_mut().unwrap().pop())),
+        ["items[0].annotations[1].region.vertices: a rectangle needs exactly 4 vertices, found 3"]
+    );
+}
+
+#[test]
+fn rectangle_vertices_in_any_order() {
+    assert_eq!(
+        check(|v| ann(v)["region"]["vertices"].as_array_mut().unwrap().reverse()),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn vertices_required_and_an_array() {
+    assert_eq!(
+        check(|v| drop(ann(v)["region"].as_object_mut().unwrap().remove("vertices"))),
+        ["items[0].annotations[1].region.vertices: is required"]
+    );
+    assert_eq!(
+        check(|v| ann(v)["region"]["vertices"] = json!(4)),
+        ["items[0].annotations[1].region.vertices: expected an array, found a number"]
+    );
+}
+
+#[test]
+fn vertex_coordinates_in_unit_interval() {
+    assert_eq!(
+        check(|v| ann(v)["region"]["vertices"][2]["x"] = json!(1.2)),
+        ["items[0].annotations[1].region.vertices[2].x: 1.2 is outside [0, 1]"]
+    );
+    assert_eq!(
+        check(|v| ann(v)["region"]["vertices"][0]["y"] = json!(-0.01)),
+        ["items[0].annotations[1].region.vertices[0].y: -0.01 is outside [0, 1]"]
+    );
+}
+
+#[test]
+fn vertex_coordinates_required_numbers() {
+    assert_eq!(
+        check(|v| ann(v)["region"]["vertices"][1] = json!({"x": 0.1})),
+        ["items[0].annotations[1].region.vertices[1].y: is required"]
+    );
+    assert_eq!(
+        check(|v| ann(v)["region"]["vertices"][1]["x"] = json!("0.1")),
+        ["items[0].annotations[1].region.vertices[1].x: expected a number, found \"0.1\""]
+    );
+    assert_eq!(
+        check(|v| ann(v)["region"]["vertices"][3] = json!([0.1, 0.2])),
+        ["items[0].annotations[1].region.vertices[3]: expected an object, found an array"]
+    );
+}
+
+#[test]
+fn entities_one_to_five_objects() {
+    assert_eq!(
+        check(|v| ann(v)["entities"] = json!([])),
+        ["items[0].annotations[1].entities: must have 1 to 5 entries, found 0"]
+    );
+    assert_eq!(
+        check(|v| ann(v)["entities"] = json!([{}, {}, {}, {}, {}, {}])),
+        ["items[0].annotations[1].entities: must have 1 to 5 entries, found 6"]
+    );
+    assert_eq!(
+        check(|v| ann(v)["entities"] = json!([{"a": 1}, "x"])),
+        ["items[0].annotations[1].entities[1]: expected an object, found a string"]
+    );
+    assert_eq!(
+        check(|v| ann(v)["entities"] = json!({"a": 1})),
+        ["items[0].annotations[1].entities: expected an array, found an object"]
+    );
+}
+
+#[test]
+fn entity_size_is_limited() {
+    let many: serde_json::Map<String, Value> =
+        (0..101).map(|i| (format!("k{i}"), json!(i))).collect();
+    assert_eq!(
+        check(|v| ann(v)["entities"] = json!([Value::Object(many)])),
+        ["items[0].annotations[1].entities[0]: has 101 fields, more than 100"]
+    );
+    let got = check(|v| ann(v)["entities"] = json!([{"k": "x".repeat(20000)}]));
+    assert_eq!(
+        got,
+        ["items[0].annotations[1].entities[0]: is 20008 bytes as JSON, more than 16384"]
+    );
+}
+
+#[test]
+fn grayscale_is_a_boolean() {
+    assert_eq!(
+        check(|v| v["grayscale"] = json!("yes")),
+        ["grayscale: expected a boolean, found \"yes\""]
+    );
+}
+
+#[test]
+fn grayscale_defaults_to_true() {
+    let req = parse_request(br#"{"items":[{"fileId":1,"annotations":[]}]}"#, &Default::default())
+        .unwrap();
+    assert!(req.grayscale);
+}
+
+#[test]
+fn five_breaks_give_five_lines() {
+    let got = check(|v| {
+        v["grayscale"] = json!(1);
+        v["items"][0]["annotations"][0]["region"]["vertices"][2]["x"] = json!(1.2);
+        v["items"][0]["annotations"][1]["region"]["page"] = json!(0);
+        v["items"][1]["fileId"] = json!("seven");
+        v["items"][2]["annotations"][0]["confidence"] = json!(2);
+    });
+    assert_eq!(
+        got,
+        [
+            "grayscale: expected a boolean, found 1",
+            "items[0].annotations[0].region.vertices[2].x: 1.2 is outside [0, 1]",
+            "items[0].annotations[1].region.page: 0 is not an integer >= 1",
+            "items[1].fileId: expected a 64-bit integer, found \"seven\"",
+            "items[2].annotations[0].confidence: 2 is outside [0, 1]",
+        ]
+    );
+}
+
+#[test]
+fn malformed_json_reports_line_and_column() {
+    let err =
+        parse_request(b"{\n  \"items\": [\n    {\"fileId\": 1,}\n  ]\n}", &Default::default())
+            .unwrap_err();
+    match err {
+        RequestError::Malformed { line, column, .. } => assert_eq!((line, column), (3, 18)),
+        other => panic!("expected a malformed-JSON error, got {other}"),
+    }
+}
+
+#[test]
+fn oversized_request_is_refused_before_parsing() {
+    let options = ValidateOptions {
+        limits: Limits { max_request_bytes: 10, ..Default::default() },
+        ..Default::default()
+    };
+    let err = parse_request(b"{\"items\": [not even json", &options).unwrap_err();
+    assert!(matches!(err, RequestError::TooLarge { size: 24, limit: 10 }), "{err}");
+
+    let dir = std::env::temp_dir().join(format!("dc-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.json");
+    std::fs::write(&path, vec![b' '; 11]).unwrap();
+    let err = diagram_core::read_request(&path, &options).unwrap_err();
+    assert!(matches!(err, RequestError::TooLarge { size: 11, limit: 10 }), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unknown_fields_are_ignored() {
+    let got = check(|v| {
+        ann(v)["extra"] = json!({"anything": [1, 2]});
+        v["items"][0]["detector"] = json!("v2");
+        v["somethingElse"] = json!(true);
+    });
+    assert_eq!(got, Vec::<String>::new());
+    let mut v = valid();
+    ann(&mut v)["extra"] = json!(1);
+    parse_request(&serde_json::to_vec(&v).unwrap(), &Default::default()).unwrap();
+}
