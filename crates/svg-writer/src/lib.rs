@@ -1,2 +1,300 @@
-//! Filled by a later step.
+//! The interactive SVG of diagram-convert: per page, a page layer (the PDF's own vector
+//! drawing, or the page PNG) plus one clickable group per annotation, drawn from the
+//! same overlay [`Scene`] as the PNG.
+//!
+//! ```
+//! use diagram_core::{Annotation, PixelSize, Region, ShapeKind, Vertex};
+//! use diagram_overlay::{OverlayOptions, Scene};
+//! use diagram_svg_writer::{write_svg, LayerKind, PageSource, SvgOptions};
+//!
+//! let v = |x, y| Vertex { x, y };
+//! let annotations = vec![Annotation {
+//!     text: "21-PT-1019".into(),
+//!     confidence: Some(0.93),
+//!     region: Region {
+//!         shape: ShapeKind::Rectangle,
+//!         page: 1,
+//!         vertices: vec![v(0.25, 0.5), v(0.75, 0.5), v(0.75, 0.75), v(0.25, 0.75)],
+//!     },
+//!     entities: None,
+//! }];
+//! let size = PixelSize { width: 40, height: 20 };
+//! let scene = Scene::build(&annotations, 1, size, true, &OverlayOptions::default());
+//! // A scan or an image: the page layer is the page's PNG, which the engine supplies.
+//! let png = |_: ()| -> Result<Vec<u8>, String> { Ok(vec![0x89, b'P', b'N', b'G']) };
+//! let page = write_svg(PageSource::Raster, &mut || png(()), &scene, &annotations, 1,
+//!     &SvgOptions::default()).unwrap();
+//! assert_eq!(page.layer, LayerKind::Raster);
+//! let svg = String::from_utf8(page.svg).unwrap();
+//! assert!(svg.contains(r#"<rect class="highlight" x="10" y="10" width="20" height="5""#));
+//! ```
+//!
+//! The document:
+//! - root `<svg>` with `width`/`height` = the page PNG's pixels and `viewBox="0 0 W H"`,
+//!   `xmlns` and `xmlns:xlink` declared on it;
+//! - a `<style>` giving the hover effect (no script, no `on*` attribute anywhere);
+//! - `<g id="page" class="page-layer" data-layer="vector|raster">`: the PDF page drawn in
+//!   pixel coordinates at 2 decimals, or `<image xlink:href="data:image/png;base64,…">`;
+//! - `<g id="annotations">` with, per annotation in request order,
+//!   `<g id="annotation-N" class="annotation" data-text data-confidence data-page>`
+//!   holding `<title>`, `<metadata><id>TEXT</id><entities><entity><field name="KEY">`
+//!   (array values as repeated `<value>`)…`</metadata>`, one `<rect>` or `<polygon>`
+//!   `class="highlight"` in root pixel coordinates at 3 decimals (no transform on it or
+//!   any ancestor), and the tag text as a transparent `<text class="tag-text">`.
+//!
+//! Every request string goes through one escaping writer; characters XML 1.0 forbids
+//! (C0 controls other than tab, LF and CR, U+FFFE, U+FFFF) become U+FFFD.
+
 #![forbid(unsafe_code)]
+
+mod annotations;
+mod num;
+mod vector;
+mod xml;
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use diagram_core::{Annotation, PageGeometry};
+use diagram_overlay::Scene;
+use hayro::hayro_syntax::Pdf;
+
+use crate::vector::{vector_layer, VectorLayer, VectorSettings};
+use crate::xml::Xml;
+
+pub use crate::vector::SCAN_COVERAGE;
+
+/// Which page layer to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PageLayerMode {
+    /// Vector for vector PDF pages within the size budget, raster for scans, images and
+    /// pages past the budget (with a warning saying why). The default.
+    #[default]
+    Auto,
+    /// Vector for every PDF page, whatever its size; images are still raster.
+    Vector,
+    /// The page PNG for every page.
+    Raster,
+}
+
+/// The page layer a page got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerKind {
+    /// The PDF's paths, glyph outlines and images.
+    Vector,
+    /// The page PNG, embedded.
+    Raster,
+}
+
+/// How SVGs are written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SvgOptions {
+    /// Which page layer. Default: [`PageLayerMode::Auto`].
+    pub page_layer: PageLayerMode,
+    /// Turn the vector layer gray (colours by BT.601 luminance, embedded images to 8-bit
+    /// gray); the raster layer is the engine's PNG, gray already. Default: `true`.
+    pub grayscale: bool,
+    /// The largest vector page layer `auto` keeps, in bytes; past it the layer is written
+    /// again at one decimal fewer, then replaced by the page PNG. Default: 6 MiB
+    /// (6,291,456), which on the Valhall set keeps every vector sheet but the dense A4
+    /// one vector, with a median SVG under 2 MB.
+    pub max_vector_bytes: usize,
+    /// The thinnest stroke of the vector layer, in output pixels, as rasterisers force a
+    /// visible minimum (PDF hairlines are 0.1 pt or 0). Default: `1.0`.
+    pub min_stroke_px: f64,
+    /// Decimals of the vector layer's coordinates in pixels. Default: `2`.
+    pub decimals: u32,
+}
+
+impl Default for SvgOptions {
+    fn default() -> Self {
+        Self {
+            page_layer: PageLayerMode::Auto,
+            grayscale: true,
+            max_vector_bytes: 6 * 1024 * 1024,
+            min_stroke_px: 1.0,
+            decimals: 2,
+        }
+    }
+}
+
+/// Where a page's content comes from.
+#[derive(Clone, Copy)]
+pub enum PageSource<'a> {
+    /// A PDF page: the parsed document (diagram-raster's `Document::pdf()`), the page
+    /// index from 0 and the page's geometry.
+    Pdf {
+        /// The document.
+        pdf: &'a Pdf,
+        /// The page, from 0.
+        index: usize,
+        /// The page's geometry (boxes, rotation, unit).
+        geometry: PageGeometry,
+    },
+    /// An image or a scan without a PDF: only a raster layer is possible.
+    Raster,
+}
+
+/// One written SVG.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SvgPage {
+    /// The document, UTF-8.
+    pub svg: Vec<u8>,
+    /// The page layer it got.
+    pub layer: LayerKind,
+    /// What a user should know (why the page layer is raster, what it approximates).
+    pub warnings: Vec<String>,
+}
+
+/// Why an SVG could not be written.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SvgError {
+    /// The PDF has no page at that index.
+    #[error("the PDF has {count} page(s), there is no page {}", index + 1)]
+    NoSuchPage {
+        /// The index asked for, from 0.
+        index: usize,
+        /// The page count.
+        count: usize,
+    },
+    /// The page PNG for the raster layer could not be produced.
+    #[error("the page image for the SVG could not be produced: {0}")]
+    RasterPng(String),
+    /// The scene names an annotation that is not in the list or not on the page.
+    #[error("highlight {annotation} does not belong to an annotation of page {page}")]
+    SceneMismatch {
+        /// The shape's annotation index.
+        annotation: usize,
+        /// The page written.
+        page: u32,
+    },
+}
+
+/// Writes the SVG of page `page` (from 1): its page layer, then one group per shape of
+/// `scene`, built from `annotations` (the request item's list, which the scene indexes).
+///
+/// `raster_png` is called at most once, only when the raster layer is used, and yields
+/// the page's PNG without highlights (gray when grayscale).
+pub fn write_svg(
+    source: PageSource<'_>,
+    raster_png: &mut dyn FnMut() -> Result<Vec<u8>, String>,
+    scene: &Scene,
+    annotations: &[Annotation],
+    page: u32,
+    options: &SvgOptions,
+) -> Result<SvgPage, SvgError> {
+    for shape in &scene.shapes {
+        if annotations.get(shape.annotation).is_none_or(|a| a.region.page != page) {
+            return Err(SvgError::SceneMismatch { annotation: shape.annotation, page });
+        }
+    }
+    let mut warnings = Vec::new();
+    let layer = page_layer(source, scene, options, &mut warnings)?;
+    let (kind, markup) = match layer {
+        Some(markup) => (LayerKind::Vector, markup),
+        None => {
+            let png = raster_png().map_err(SvgError::RasterPng)?;
+            (LayerKind::Raster, raster_markup(scene, &png))
+        }
+    };
+
+    let (w, h) = (scene.size.width, scene.size.height);
+    let mut xml = Xml::new();
+    xml.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    xml.start("svg");
+    xml.attr_raw("xmlns", "http://www.w3.org/2000/svg");
+    xml.attr_raw("xmlns:xlink", "http://www.w3.org/1999/xlink");
+    xml.attr_raw("width", &w.to_string());
+    xml.attr_raw("height", &h.to_string());
+    xml.attr_raw("viewBox", &format!("0 0 {w} {h}"));
+    xml.start("style");
+    xml.text(annotations::STYLE);
+    xml.end();
+    xml.start("g");
+    xml.attr_raw("id", "page");
+    xml.attr_raw("class", "page-layer");
+    xml.attr_raw(
+        "data-layer",
+        match kind {
+            LayerKind::Vector => "vector",
+            LayerKind::Raster => "raster",
+        },
+    );
+    xml.raw(&markup);
+    drop(markup);
+    xml.end();
+    xml.start("g");
+    xml.attr_raw("id", "annotations");
+    annotations::write_annotations(&mut xml, scene, annotations, page);
+    xml.end();
+    xml.end();
+    Ok(SvgPage { svg: xml.finish().into_bytes(), layer: kind, warnings })
+}
+
+/// The vector layer's markup, or `None` for the raster layer.
+fn page_layer(
+    source: PageSource<'_>,
+    scene: &Scene,
+    options: &SvgOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Option<String>, SvgError> {
+    let (pdf, index, geometry) = match (options.page_layer, source) {
+        (PageLayerMode::Raster, _) | (_, PageSource::Raster) => return Ok(None),
+        (_, PageSource::Pdf { pdf, index, geometry }) => (pdf, index, geometry),
+    };
+    let pages = pdf.pages();
+    let page = pages.get(index).ok_or(SvgError::NoSuchPage { index, count: pages.len() })?;
+    let auto = options.page_layer == PageLayerMode::Auto;
+    let settings = |decimals| VectorSettings {
+        size: scene.size,
+        decimals,
+        grayscale: options.grayscale,
+        min_stroke_px: options.min_stroke_px,
+        budget: if auto { options.max_vector_bytes } else { usize::MAX },
+        detect_scan: auto,
+    };
+    let mut layer: VectorLayer = vector_layer(page, &geometry, settings(options.decimals));
+    if layer.scan {
+        // The page is essentially one image: the PNG is that image, rendered.
+        return Ok(None);
+    }
+    if auto && layer.over_budget && options.decimals > 0 {
+        layer = vector_layer(page, &geometry, settings(options.decimals - 1));
+    }
+    let approximated: Vec<&str> = layer.unsupported.iter().copied().collect();
+    if auto && !approximated.is_empty() {
+        warnings.push(format!(
+            "the page is embedded as an image because its vector drawing uses {}",
+            approximated.join(" and ")
+        ));
+        return Ok(None);
+    }
+    if layer.over_budget {
+        warnings.push(format!(
+            "the page is embedded as an image because its vector drawing is larger than \
+             the {:.1} MB limit for SVG page layers",
+            options.max_vector_bytes as f64 / 1e6
+        ));
+        return Ok(None);
+    }
+    if !approximated.is_empty() {
+        warnings.push(format!(
+            "the SVG page layer approximates {} (shown in flat gray or unmasked)",
+            approximated.join(" and ")
+        ));
+    }
+    Ok(Some(layer.markup))
+}
+
+fn raster_markup(scene: &Scene, png: &[u8]) -> String {
+    let mut s = String::with_capacity(png.len() * 4 / 3 + 200);
+    let _ = write!(
+        s,
+        "<image width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" \
+         xlink:href=\"data:image/png;base64,",
+        scene.size.width, scene.size.height
+    );
+    base64::engine::general_purpose::STANDARD.encode_string(png, &mut s);
+    s.push_str("\"/>");
+    s
+}

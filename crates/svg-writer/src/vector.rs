@@ -1,0 +1,548 @@
+//! The vector page layer: a `hayro_interpret::Device` that writes the page's paths,
+//! glyph outlines and images straight in the SVG's pixel frame.
+//!
+//! The interpreter runs with ONE initial transform, core's
+//! [`PageGeometry::user_to_pixels`], so every coordinate that reaches the device is
+//! already in output pixels (rotation, crop box, negative origins and `/UserUnit`
+//! included) and is written at a fixed precision with no per-path transform. Strokes get
+//! their width in output pixels, at least [`VectorSettings::min_stroke_px`], as a
+//! rasteriser does; consecutive opaque strokes of one style are merged into one path and
+//! a glyph run becomes one path.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use diagram_core::{PageGeometry, PixelSize};
+use diagram_overlay::luma;
+use hayro::hayro_interpret::font::{Glyph, GlyphRun};
+use hayro::hayro_interpret::hayro_syntax::page::Page;
+use hayro::hayro_interpret::kurbo::{Affine, BezPath, Cap, Join, PathEl, Point, Rect};
+use hayro::hayro_interpret::{
+    interpret_page, BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, FillRule, Image,
+    ImageData, ImageDrawProps, InterpreterCache, InterpreterSettings, LumaData, Paint, SoftMask,
+    StrokeProps,
+};
+
+use crate::num::{num, PathData};
+
+/// How the vector layer is written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VectorSettings {
+    pub(crate) size: PixelSize,
+    pub(crate) decimals: u32,
+    pub(crate) grayscale: bool,
+    pub(crate) min_stroke_px: f64,
+    /// Stop writing once the layer is this many bytes long.
+    pub(crate) budget: usize,
+    /// Whether an image covering half the page or more marks the page as a scan (and is
+    /// then not decoded).
+    pub(crate) detect_scan: bool,
+}
+
+/// What interpreting a page produced.
+pub(crate) struct VectorLayer {
+    /// `<defs>` (clip paths) and the drawing, in pixel coordinates.
+    pub(crate) markup: String,
+    /// Whether the layer reached the budget (the markup is then incomplete).
+    pub(crate) over_budget: bool,
+    /// Whether the page is essentially one big image.
+    pub(crate) scan: bool,
+    /// PDF features the layer could not reproduce faithfully, for warnings.
+    pub(crate) unsupported: BTreeSet<&'static str>,
+}
+
+/// The share of the page (0.5) that one image must cover for `auto` to treat the page as
+/// a scan and give it the raster layer.
+pub const SCAN_COVERAGE: f64 = 0.5;
+
+pub(crate) fn vector_layer(
+    page: &Page<'_>,
+    geometry: &PageGeometry,
+    settings: VectorSettings,
+) -> VectorLayer {
+    let t = geometry.user_to_pixels(settings.size);
+    let initial = Affine::new([t.a, t.b, t.c, t.d, t.e, t.f]);
+    let bbox = Rect::new(0.0, 0.0, settings.size.width as f64, settings.size.height as f64);
+    let cache = InterpreterCache::new();
+    let mut context =
+        Context::new(initial, bbox, &cache, page.xref(), InterpreterSettings::default());
+    let mut device = SvgDevice::new(settings);
+    interpret_page(page, &mut context, &mut device);
+    device.finish()
+}
+
+struct Pending {
+    /// The element's attributes other than `d`.
+    attrs: String,
+    d: PathData,
+}
+
+struct SvgDevice {
+    s: VectorSettings,
+    body: String,
+    defs: String,
+    clip_ids: HashMap<String, usize>,
+    clip_stack: Vec<usize>,
+    pending: Option<Pending>,
+    over_budget: bool,
+    scan: bool,
+    unsupported: BTreeSet<&'static str>,
+}
+
+impl SvgDevice {
+    fn new(s: VectorSettings) -> Self {
+        let mut body = String::new();
+        let _ = write!(
+            body,
+            "<rect width=\"{}\" height=\"{}\" fill=\"#fff\"/>",
+            s.size.width, s.size.height
+        );
+        Self {
+            s,
+            body,
+            defs: String::new(),
+            clip_ids: HashMap::new(),
+            clip_stack: Vec::new(),
+            pending: None,
+            over_budget: false,
+            scan: false,
+            unsupported: BTreeSet::new(),
+        }
+    }
+
+    fn finish(mut self) -> VectorLayer {
+        self.flush();
+        let mut markup = String::with_capacity(self.defs.len() + self.body.len() + 16);
+        if !self.defs.is_empty() {
+            markup.push_str("<defs>");
+            markup.push_str(&self.defs);
+            markup.push_str("\n</defs>\n");
+        }
+        markup.push_str(&self.body);
+        VectorLayer {
+            markup,
+            over_budget: self.over_budget,
+            scan: self.scan,
+            unsupported: self.unsupported,
+        }
+    }
+
+    fn full(&mut self) -> bool {
+        if !self.over_budget && self.body.len() + self.defs.len() > self.s.budget {
+            self.over_budget = true;
+        }
+        self.over_budget
+    }
+
+    fn flush(&mut self) {
+        if let Some(p) = self.pending.take() {
+            let _ = write!(self.body, "\n<path d=\"{}\"{}/>", p.d.d, p.attrs);
+        }
+    }
+
+    /// Writes a path element, merged into the previous one when `mergeable` and its
+    /// attributes are the same.
+    fn emit(&mut self, attrs: String, mergeable: bool, write: impl FnOnce(&mut PathData)) {
+        if self.full() {
+            return;
+        }
+        match &mut self.pending {
+            Some(p) if mergeable && p.attrs == attrs => write(&mut p.d),
+            _ => {
+                self.flush();
+                let mut d = PathData::new(self.s.decimals);
+                write(&mut d);
+                if mergeable {
+                    self.pending = Some(Pending { attrs, d });
+                } else {
+                    let _ = write!(self.body, "\n<path d=\"{}\"{}/>", d.d, attrs);
+                }
+            }
+        }
+    }
+
+    fn clip_attr(&self, attrs: &mut String) {
+        if let Some(id) = self.clip_stack.last() {
+            let _ = write!(attrs, " clip-path=\"url(#pc{id})\"");
+        }
+    }
+
+    fn color(&mut self, paint: &Paint<'_>) -> ([u8; 3], f32) {
+        match paint {
+            Paint::Color(c) => {
+                let rgba = c.to_rgba();
+                let [r, g, b, _] = rgba.to_rgba8();
+                let alpha = rgba.components()[3];
+                if self.s.grayscale {
+                    let y = luma(r, g, b);
+                    ([y, y, y], alpha)
+                } else {
+                    ([r, g, b], alpha)
+                }
+            }
+            Paint::Pattern(_) => {
+                // Shadings and patterns are not reproduced: a neutral gray stands in and
+                // `auto` falls back to the raster layer.
+                self.unsupported.insert("shading and pattern paints");
+                ([128, 128, 128], 1.0)
+            }
+        }
+    }
+
+    fn fill_attrs(&mut self, attrs: &mut String, paint: &Paint<'_>, rule: FillRule) {
+        let (rgb, alpha) = self.color(paint);
+        if rgb != [0, 0, 0] {
+            let _ = write!(attrs, " fill=\"{}\"", hex(rgb));
+        }
+        if alpha < 1.0 {
+            let _ = write!(attrs, " fill-opacity=\"{}\"", num(alpha as f64, 3));
+        }
+        if rule == FillRule::EvenOdd {
+            attrs.push_str(" fill-rule=\"evenodd\"");
+        }
+    }
+
+    /// Stroke attributes in output pixels; returns whether the stroke is opaque.
+    fn stroke_attrs(
+        &mut self,
+        attrs: &mut String,
+        paint: &Paint<'_>,
+        stroke: &StrokeProps,
+        transform: Affine,
+    ) -> bool {
+        let (rgb, alpha) = self.color(paint);
+        let scale = transform.determinant().abs().sqrt();
+        let width = (stroke.line_width as f64 * scale).max(self.s.min_stroke_px);
+        let _ = write!(attrs, " stroke=\"{}\" stroke-width=\"{}\"", hex(rgb), num(width, 2));
+        if alpha < 1.0 {
+            let _ = write!(attrs, " stroke-opacity=\"{}\"", num(alpha as f64, 3));
+        }
+        match stroke.line_cap {
+            Cap::Butt => {}
+            Cap::Square => attrs.push_str(" stroke-linecap=\"square\""),
+            Cap::Round => attrs.push_str(" stroke-linecap=\"round\""),
+        }
+        match stroke.line_join {
+            Join::Miter => {
+                if stroke.miter_limit != 4.0 {
+                    let limit = num(stroke.miter_limit.max(1.0) as f64, 2);
+                    let _ = write!(attrs, " stroke-miterlimit=\"{limit}\"");
+                }
+            }
+            Join::Bevel => attrs.push_str(" stroke-linejoin=\"bevel\""),
+            Join::Round => attrs.push_str(" stroke-linejoin=\"round\""),
+        }
+        let dashes: Vec<f64> = stroke.dash_array.iter().map(|d| d.abs() as f64 * scale).collect();
+        if dashes.iter().any(|d| *d > 0.0) {
+            let list: Vec<String> = dashes.iter().map(|d| num(*d, 2)).collect();
+            let _ = write!(attrs, " stroke-dasharray=\"{}\"", list.join(" "));
+            if stroke.dash_offset != 0.0 {
+                let offset = num(stroke.dash_offset as f64 * scale, 2);
+                let _ = write!(attrs, " stroke-dashoffset=\"{offset}\"");
+            }
+        }
+        alpha >= 1.0
+    }
+
+    fn draw_shape(
+        &mut self,
+        path: &BezPath,
+        transform: Affine,
+        paint: &Paint<'_>,
+        mode: &DrawMode,
+        merge_fills: bool,
+    ) {
+        let mut attrs = String::new();
+        let mergeable = match mode {
+            DrawMode::Invisible => return,
+            DrawMode::Fill(rule) => {
+                self.fill_attrs(&mut attrs, paint, *rule);
+                merge_fills
+            }
+            DrawMode::Stroke(stroke) => {
+                attrs.push_str(" fill=\"none\"");
+                self.stroke_attrs(&mut attrs, paint, stroke, transform)
+            }
+            DrawMode::FillAndStroke(rule, stroke) => {
+                self.fill_attrs(&mut attrs, paint, *rule);
+                self.stroke_attrs(&mut attrs, paint, stroke, transform);
+                false
+            }
+        };
+        self.clip_attr(&mut attrs);
+        self.emit(attrs, mergeable, |d| append_path(d, path, transform));
+    }
+
+    fn image(
+        &mut self,
+        width: u32,
+        height: u32,
+        png: Option<Vec<u8>>,
+        transform: Affine,
+        smooth: bool,
+    ) {
+        let Some(png) = png else {
+            self.unsupported.insert("images that could not be encoded");
+            return;
+        };
+        if self.full() {
+            return;
+        }
+        self.flush();
+        let c = transform.as_coeffs();
+        let _ = write!(
+            self.body,
+            "\n<image width=\"{width}\" height=\"{height}\" preserveAspectRatio=\"none\" \
+             transform=\"matrix({} {} {} {} {} {})\"",
+            num(c[0], 6),
+            num(c[1], 6),
+            num(c[2], 6),
+            num(c[3], 6),
+            num(c[4], 3),
+            num(c[5], 3)
+        );
+        if !smooth {
+            self.body.push_str(" image-rendering=\"optimizeSpeed\"");
+        }
+        let mut attrs = String::new();
+        self.clip_attr(&mut attrs);
+        self.body.push_str(&attrs);
+        self.body.push_str(" xlink:href=\"data:image/png;base64,");
+        base64::engine::general_purpose::STANDARD.encode_string(&png, &mut self.body);
+        self.body.push_str("\"/>");
+    }
+
+    /// Whether an image of `w` x `h` under `transform` covers enough of the page to make
+    /// the page a scan.
+    fn covers_page(&self, w: u32, h: u32, transform: Affine) -> bool {
+        let corners = [(0.0, 0.0), (w as f64, 0.0), (0.0, h as f64), (w as f64, h as f64)]
+            .map(|(x, y)| transform * Point::new(x, y));
+        let (pw, ph) = (self.s.size.width as f64, self.s.size.height as f64);
+        let x0 = corners.iter().map(|p| p.x).fold(f64::INFINITY, f64::min).max(0.0);
+        let y0 = corners.iter().map(|p| p.y).fold(f64::INFINITY, f64::min).max(0.0);
+        let x1 = corners.iter().map(|p| p.x).fold(f64::NEG_INFINITY, f64::max).min(pw);
+        let y1 = corners.iter().map(|p| p.y).fold(f64::NEG_INFINITY, f64::max).min(ph);
+        let area = (x1 - x0).max(0.0) * (y1 - y0).max(0.0);
+        area >= SCAN_COVERAGE * pw * ph
+    }
+
+    fn mask_unsupported(&mut self, mask: &Option<SoftMask<'_>>) {
+        if mask.is_some() {
+            self.unsupported.insert("soft masks");
+        }
+    }
+}
+
+fn hex([r, g, b]: [u8; 3]) -> String {
+    if r >> 4 == r & 15 && g >> 4 == g & 15 && b >> 4 == b & 15 {
+        format!("#{:x}{:x}{:x}", r & 15, g & 15, b & 15)
+    } else {
+        format!("#{r:02x}{g:02x}{b:02x}")
+    }
+}
+
+fn append_path(d: &mut PathData, path: &BezPath, t: Affine) {
+    let p = |pt: Point| {
+        let q = t * pt;
+        (q.x, q.y)
+    };
+    for el in path.elements() {
+        match *el {
+            PathEl::MoveTo(a) => d.move_to(p(a)),
+            PathEl::LineTo(a) => d.line_to(p(a)),
+            PathEl::QuadTo(a, b) => d.quad_to(p(a), p(b)),
+            PathEl::CurveTo(a, b, c) => d.cubic_to(p(a), p(b), p(c)),
+            PathEl::ClosePath => d.close(),
+        }
+    }
+}
+
+impl<'a> Device<'a> for SvgDevice {
+    fn draw_path(&mut self, path: &BezPath, props: DrawProps<'a>, draw_mode: &DrawMode) {
+        self.mask_unsupported(&props.soft_mask);
+        self.draw_shape(path, props.transform, &props.paint, draw_mode, false);
+    }
+
+    fn push_clip_path(&mut self, clip_path: &ClipPath) {
+        // Clip paths arrive in device space: our pixel frame.
+        let mut d = PathData::new(self.s.decimals);
+        append_path(&mut d, &clip_path.path, Affine::IDENTITY);
+        let evenodd = clip_path.fill == FillRule::EvenOdd;
+        let parent = self.clip_stack.last().copied();
+        let key = format!("{}|{evenodd}|{parent:?}", d.d);
+        let next = self.clip_ids.len();
+        let id = *self.clip_ids.entry(key).or_insert(next);
+        if id == next {
+            let _ = write!(self.defs, "\n<clipPath id=\"pc{id}\"");
+            if let Some(parent) = parent {
+                let _ = write!(self.defs, " clip-path=\"url(#pc{parent})\"");
+            }
+            let _ = write!(self.defs, "><path d=\"{}\"", d.d);
+            if evenodd {
+                self.defs.push_str(" clip-rule=\"evenodd\"");
+            }
+            self.defs.push_str("/></clipPath>");
+        }
+        self.clip_stack.push(id);
+    }
+
+    fn push_transparency_group(
+        &mut self,
+        opacity: f32,
+        mask: Option<SoftMask<'a>>,
+        blend_mode: BlendMode,
+    ) {
+        self.mask_unsupported(&mask);
+        let _ = blend_mode;
+        self.flush();
+        self.body.push_str("\n<g");
+        if opacity < 1.0 {
+            let _ = write!(self.body, " opacity=\"{}\"", num(opacity as f64, 3));
+        }
+        self.body.push('>');
+    }
+
+    fn draw_glyph_run(
+        &mut self,
+        glyph_run: &GlyphRun<'_, 'a>,
+        props: DrawProps<'a>,
+        draw_mode: &DrawMode,
+    ) {
+        if matches!(draw_mode, DrawMode::Invisible) {
+            return;
+        }
+        self.mask_unsupported(&props.soft_mask);
+        // One path per run of outline glyphs: glyphs of a run do not overlap, so merging
+        // them cannot change a non-zero fill.
+        let mut run = BezPath::new();
+        for glyph in glyph_run.glyphs() {
+            match &**glyph {
+                Glyph::Outline(outline) => {
+                    run.extend(glyph.transform() * outline.outline());
+                }
+                Glyph::Type3(type3) => {
+                    if !run.elements().is_empty() {
+                        self.draw_shape(&run, props.transform, &props.paint, draw_mode, false);
+                        run = BezPath::new();
+                    }
+                    self.flush();
+                    type3.interpret(self, props.transform, glyph.transform(), &props.paint);
+                }
+            }
+        }
+        if !run.elements().is_empty() {
+            self.draw_shape(&run, props.transform, &props.paint, draw_mode, false);
+        }
+    }
+
+    fn draw_image(&mut self, image: Image<'a, '_>, props: ImageDrawProps<'a>) {
+        self.mask_unsupported(&props.soft_mask);
+        if self.s.detect_scan && self.covers_page(image.width(), image.height(), props.transform) {
+            // A scan: the raster layer will show it; do not decode it here.
+            self.scan = true;
+            return;
+        }
+        if self.full() {
+            return;
+        }
+        let gray = self.s.grayscale;
+        match image {
+            Image::Stencil(stencil) => stencil.with_stencil(
+                |mask, paint| {
+                    let (rgb, alpha) = self.color(paint);
+                    let (w, h) = (mask.width, mask.height);
+                    let t = props.transform
+                        * Affine::scale_non_uniform(
+                            mask.scale_factors.0 as f64,
+                            mask.scale_factors.1 as f64,
+                        );
+                    let a = |m: u8| (m as f32 * alpha).round() as u8;
+                    let png = if gray {
+                        let data = mask.data.iter().flat_map(|&m| [rgb[0], a(m)]).collect();
+                        encode_png(w, h, png::ColorType::GrayscaleAlpha, data)
+                    } else {
+                        let data = mask
+                            .data
+                            .iter()
+                            .flat_map(|&m| [rgb[0], rgb[1], rgb[2], a(m)])
+                            .collect();
+                        encode_png(w, h, png::ColorType::Rgba, data)
+                    };
+                    self.image(w, h, png, t, mask.interpolate);
+                },
+                None,
+            ),
+            Image::Raster(raster) => raster.with_rgba(
+                |data, alpha| {
+                    let (w, h) = (data.width(), data.height());
+                    let (sx, sy) = data.scale_factors();
+                    let t = props.transform * Affine::scale_non_uniform(sx as f64, sy as f64);
+                    let smooth = data.interpolate();
+                    let png = raster_png(data, alpha, gray);
+                    self.image(w, h, png, t, smooth);
+                },
+                None,
+            ),
+        }
+    }
+
+    fn pop_clip(&mut self) {
+        self.clip_stack.pop();
+    }
+
+    fn pop_transparency_group(&mut self) {
+        self.flush();
+        self.body.push_str("\n</g>");
+    }
+}
+
+/// The image's pixels as PNG: gray when `gray` (by [`luma`]), an alpha channel when the
+/// image has one (resampled to the image's size by nearest neighbour if it differs).
+fn raster_png(data: ImageData, alpha: Option<LumaData>, gray: bool) -> Option<Vec<u8>> {
+    let (w, h) = (data.width(), data.height());
+    let n = w as usize * h as usize;
+    let levels: Vec<[u8; 3]> = match data {
+        ImageData::Rgb(rgb) => rgb.data.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect(),
+        ImageData::Luma(l) => l.data.iter().map(|&y| [y, y, y]).collect(),
+    };
+    let alpha: Option<Vec<u8>> = alpha.map(|a| {
+        if a.width == w && a.height == h {
+            a.data
+        } else {
+            (0..n)
+                .map(|i| {
+                    let (x, y) = ((i % w as usize) as u64, (i / w as usize) as u64);
+                    let ax = (x * a.width as u64 / w as u64) as usize;
+                    let ay = (y * a.height as u64 / h as u64) as usize;
+                    a.data[ay * a.width as usize + ax]
+                })
+                .collect()
+        }
+    });
+    let y = |p: &[u8; 3]| luma(p[0], p[1], p[2]);
+    match (gray, alpha) {
+        (true, None) => encode_png(w, h, png::ColorType::Grayscale, levels.iter().map(y).collect()),
+        (true, Some(a)) => {
+            let data = levels.iter().zip(a).flat_map(|(p, a)| [y(p), a]).collect();
+            encode_png(w, h, png::ColorType::GrayscaleAlpha, data)
+        }
+        (false, None) => encode_png(w, h, png::ColorType::Rgb, levels.concat()),
+        (false, Some(a)) => {
+            let data = levels.iter().zip(a).flat_map(|(p, a)| [p[0], p[1], p[2], a]).collect();
+            encode_png(w, h, png::ColorType::Rgba, data)
+        }
+    }
+}
+
+fn encode_png(w: u32, h: u32, color: png::ColorType, data: Vec<u8>) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(color);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Balanced);
+    let written = encoder
+        .write_header()
+        .and_then(|mut writer| writer.write_image_data(&data).and_then(|_| writer.finish()));
+    written.ok().map(|_| out)
+}

@@ -1,0 +1,128 @@
+//! Helpers shared by the SVG tests: generated PDFs, fixture pages, SVG rasterisation.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use diagram_core::{Annotation, Region, ShapeKind, Vertex};
+use diagram_raster::{encode_png, Document, OpenOptions, PageImage, PngOptions, RenderOptions};
+use lopdf::{dictionary, Object, Stream};
+
+/// The shared fixtures folder beside the repository.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+}
+
+/// A one-page PDF with the given boxes, rotation, unit and content stream.
+pub struct PdfPage<'a> {
+    pub media: [f64; 4],
+    pub crop: Option<[f64; 4]>,
+    pub rotate: i64,
+    pub user_unit: Option<f64>,
+    pub content: &'a str,
+}
+
+fn rect(r: [f64; 4]) -> Object {
+    Object::Array(r.iter().map(|v| Object::Real(*v as f32)).collect())
+}
+
+pub fn make_pdf(spec: &PdfPage) -> Arc<[u8]> {
+    let mut doc = lopdf::Document::with_version("1.6");
+    let pages_id = doc.new_object_id();
+    let content_id = doc.add_object(Stream::new(dictionary! {}, spec.content.as_bytes().to_vec()));
+    let mut page = dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_id,
+        "Contents" => content_id,
+        "Resources" => dictionary! {},
+        "MediaBox" => rect(spec.media),
+        "Rotate" => spec.rotate,
+    };
+    if let Some(crop) = spec.crop {
+        page.set("CropBox", rect(crop));
+    }
+    if let Some(u) = spec.user_unit {
+        page.set("UserUnit", Object::Real(u as f32));
+    }
+    let page_id = doc.add_object(page);
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
+        ),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    bytes.into()
+}
+
+pub fn open(bytes: Arc<[u8]>) -> Document {
+    Document::open(bytes, &OpenOptions::default()).unwrap()
+}
+
+pub fn rectangle(text: &str, page: u32, (x0, y0, x1, y1): (f64, f64, f64, f64)) -> Annotation {
+    let v = |x, y| Vertex { x, y };
+    Annotation {
+        text: text.into(),
+        confidence: Some(0.875),
+        region: Region {
+            shape: ShapeKind::Rectangle,
+            page,
+            vertices: vec![v(x0, y0), v(x1, y0), v(x1, y1), v(x0, y1)],
+        },
+        entities: None,
+    }
+}
+
+/// The page rendered by diagram-raster, and its PNG.
+pub fn render(doc: &Document, index: usize, grayscale: bool) -> (PageImage, Vec<u8>) {
+    let page = doc.render(index, &RenderOptions { grayscale, ..Default::default() }).unwrap();
+    let png = encode_png(&page.image, &PngOptions::default()).unwrap();
+    (page.image, png)
+}
+
+/// Parses an SVG with usvg (no fonts, so the transparent tag text draws nothing) and
+/// rasterises it with resvg at its own size onto white; returns gray levels by the same
+/// luma formula as the PNG.
+pub fn rasterise_gray(svg: &[u8]) -> (u32, u32, Vec<u8>) {
+    let tree = usvg::Tree::from_data(svg, &usvg::Options::default()).expect("usvg parses the svg");
+    let size = tree.size().to_int_size();
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height()).unwrap();
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::identity(), &mut pixmap.as_mut());
+    let gray =
+        pixmap.data().chunks_exact(4).map(|p| diagram_overlay::luma(p[0], p[1], p[2])).collect();
+    (size.width(), size.height(), gray)
+}
+
+/// Gray levels of a page image.
+pub fn gray_of(image: &PageImage) -> Vec<u8> {
+    match image {
+        PageImage::Gray(g) => g.as_raw().clone(),
+        PageImage::Rgb(rgb) => {
+            rgb.as_raw().chunks_exact(3).map(|p| diagram_overlay::luma(p[0], p[1], p[2])).collect()
+        }
+    }
+}
+
+/// The mean absolute difference of two gray images after averaging each over blocks of
+/// `block` x `block` pixels (so anti-aliasing differences of single edge pixels count
+/// little and misplaced strokes count fully), in gray levels 0 to 255.
+pub fn block_mean_abs_diff(w: u32, h: u32, a: &[u8], b: &[u8], block: u32) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let (bw, bh) = (w.div_ceil(block), h.div_ceil(block));
+    let mut sums = vec![(0f64, 0f64, 0u32); (bw * bh) as usize];
+    for y in 0..h {
+        for x in 0..w {
+            let i = (y * w + x) as usize;
+            let cell = &mut sums[((y / block) * bw + x / block) as usize];
+            cell.0 += a[i] as f64;
+            cell.1 += b[i] as f64;
+            cell.2 += 1;
+        }
+    }
+    let total: f64 = sums.iter().map(|(sa, sb, n)| (sa - sb).abs() / *n as f64).sum();
+    total / sums.len() as f64
+}

@@ -1,0 +1,187 @@
+//! Text goldens of SVGs for small generated pages, at fixed precision.
+//!
+//! `UPDATE_GOLDENS=1 cargo test -p diagram-svg-writer --test goldens` rewrites the
+//! references in `tests/goldens/` and still fails, so that a regeneration is always a
+//! deliberate, reviewed step; a missing reference fails.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use diagram_core::{Annotation, Region, ShapeKind, Vertex};
+use diagram_overlay::{OverlayOptions, Scene};
+use diagram_raster::RenderOptions;
+use diagram_svg_writer::{write_svg, LayerKind, PageLayerMode, PageSource, SvgOptions};
+use serde_json::json;
+
+const CONTENT: &str = "\
+0.1 w 0 0 1 RG 10 10 m 190 90 l S
+1 0 0 rg 20 60 40 20 re f
+[4 2] 0 d 2 w 0 g 0 G 10 50 m 190 50 l S
+[] 0 d
+q 100 0 50 100 re W n 0 0.5 0 rg 90 20 80 20 re f Q
+0 0 0 rg 160 70 m 180 70 l 170 90 l h f
+";
+
+fn annotations() -> Vec<Annotation> {
+    let mut tag = rectangle("21-PT-1019", 1, (0.1, 0.2, 0.3, 0.4));
+    tag.entities = Some(vec![
+        json!({"name": "21-PT-1019", "tags": ["PT", "1019"], "count": 3, "ok": true, "none": null})
+            .as_object()
+            .unwrap()
+            .clone(),
+        json!({"id": 7}).as_object().unwrap().clone(),
+    ]);
+    let v = |x, y| Vertex { x, y };
+    let triangle = Annotation {
+        text: "VALVE".into(),
+        confidence: None,
+        region: Region {
+            shape: ShapeKind::Polygon,
+            page: 1,
+            vertices: vec![v(0.8, 0.1), v(0.9, 0.3), v(0.7, 0.3)],
+        },
+        entities: None,
+    };
+    let elsewhere = rectangle("OTHER-PAGE", 2, (0.1, 0.1, 0.2, 0.2));
+    vec![tag, elsewhere, triangle]
+}
+
+struct Case {
+    name: &'static str,
+    page: PdfPage<'static>,
+    grayscale: bool,
+}
+
+fn cases() -> Vec<Case> {
+    let base = PdfPage {
+        media: [0.0, 0.0, 200.0, 100.0],
+        crop: None,
+        rotate: 0,
+        user_unit: None,
+        content: CONTENT,
+    };
+    vec![
+        Case { name: "r0-colour", page: PdfPage { ..base }, grayscale: false },
+        Case { name: "r0-gray", page: PdfPage { ..base }, grayscale: true },
+        Case {
+            name: "r90-crop-negative-origin",
+            page: PdfPage {
+                media: [-20.0, -30.0, 200.0, 100.0],
+                crop: Some([5.0, 5.0, 195.0, 95.0]),
+                rotate: 90,
+                ..base
+            },
+            grayscale: true,
+        },
+        Case {
+            name: "r270-user-unit",
+            page: PdfPage { rotate: 270, user_unit: Some(0.5), ..base },
+            grayscale: false,
+        },
+    ]
+}
+
+fn golden_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/goldens").join(format!("{name}.svg"))
+}
+
+/// Compares with the reference, or rewrites it under `UPDATE_GOLDENS=1`; returns a
+/// failure message.
+fn check_golden(name: &str, svg: &str) -> Option<String> {
+    let path = golden_path(name);
+    if std::env::var_os("UPDATE_GOLDENS").is_some() {
+        std::fs::write(&path, svg).unwrap();
+        return Some(format!("{name}: reference rewritten (UPDATE_GOLDENS is set)"));
+    }
+    match std::fs::read_to_string(&path) {
+        Err(e) => Some(format!("{name}: no reference at {}: {e}", path.display())),
+        Ok(expected) if expected != svg => {
+            let actual = path.with_extension("actual.svg");
+            std::fs::write(&actual, svg).unwrap();
+            Some(format!("{name}: differs from its reference; see {}", actual.display()))
+        }
+        Ok(_) => None,
+    }
+}
+
+#[test]
+fn vector_pages_match_their_goldens_and_their_pngs() {
+    let mut failures = Vec::new();
+    let annotations = annotations();
+    for case in cases() {
+        let doc = open(make_pdf(&case.page));
+        let options_r = RenderOptions { grayscale: case.grayscale, ..Default::default() };
+        let plan = doc.plan(0, &options_r).unwrap();
+        let scene =
+            Scene::build(&annotations, 1, plan.size, case.grayscale, &OverlayOptions::default());
+        let options = SvgOptions { grayscale: case.grayscale, ..Default::default() };
+        let write = || {
+            let source =
+                PageSource::Pdf { pdf: doc.pdf().unwrap(), index: 0, geometry: plan.geometry };
+            write_svg(source, &mut || panic!("no raster layer"), &scene, &annotations, 1, &options)
+                .unwrap()
+        };
+        let page = write();
+        assert_eq!(page.layer, LayerKind::Vector, "{}", case.name);
+        assert!(page.warnings.is_empty(), "{}: {:?}", case.name, page.warnings);
+        assert_eq!(page.svg, write().svg, "{}: not deterministic", case.name);
+        let svg = String::from_utf8(page.svg.clone()).unwrap();
+        failures.extend(check_golden(case.name, &svg));
+
+        // The vector layer draws what the raster draws: the highlights aside, which the
+        // PNG does not carry, the pixels agree.
+        let no_highlights = Scene { shapes: vec![], ..scene.clone() };
+        let source = PageSource::Pdf { pdf: doc.pdf().unwrap(), index: 0, geometry: plan.geometry };
+        let bare = write_svg(
+            source,
+            &mut || panic!("no raster"),
+            &no_highlights,
+            &annotations,
+            1,
+            &options,
+        )
+        .unwrap();
+        let (w, h, ours) = rasterise_gray(&bare.svg);
+        let (image, _) = render(&doc, 0, case.grayscale);
+        assert_eq!((w, h), (image.width(), image.height()), "{}", case.name);
+        let diff = block_mean_abs_diff(w, h, &ours, &gray_of(&image), 4);
+        assert!(diff < 1.5, "{}: mean difference {diff:.2} gray levels", case.name);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn raster_page_matches_its_golden() {
+    // A 4 x 2 gray PNG stands in for the engine's page image.
+    let mut png = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut png, 4, 2);
+        encoder.set_color(png::ColorType::Grayscale);
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_image_data(&[0, 64, 128, 255, 255, 128, 64, 0]).unwrap();
+    }
+    let annotations = annotations();
+    let size = diagram_core::PixelSize { width: 4, height: 2 };
+    let scene = Scene::build(&annotations, 1, size, true, &OverlayOptions::default());
+    let mut calls = 0;
+    let page = write_svg(
+        PageSource::Raster,
+        &mut || {
+            calls += 1;
+            Ok(png.clone())
+        },
+        &scene,
+        &annotations,
+        1,
+        &SvgOptions { page_layer: PageLayerMode::Vector, ..Default::default() },
+    )
+    .unwrap();
+    assert_eq!(calls, 1);
+    assert_eq!(page.layer, LayerKind::Raster);
+    let svg = String::from_utf8(page.svg).unwrap();
+    if let Some(failure) = check_golden("raster", &svg) {
+        panic!("{failure}");
+    }
+}
