@@ -1,0 +1,169 @@
+//! The command line, declared with clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  every page converted (or, for validate, the request is valid)
+  1  usage error, or a file or folder that cannot be read or written
+  2  the request was refused (it breaks the contract; every violation is printed)
+  3  the job completed, but some files or pages failed (see job.json)
+  4  the job failed as a whole (cancelled, results not stored, invalid options)";
+
+/// Converts engineering diagrams (PDF, PNG, JPEG, TIFF) and their detected tag
+/// annotations into a PNG and an interactive SVG per page, offline.
+#[derive(Debug, Parser)]
+#[command(name = "diagram-convert", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert every file of a request (the hosted service's JSON shape).
+    ///
+    /// A file is found as: fileExternalId X at DIR/X, else DIR/X.<ext>; fileId N at
+    /// DIR/N.<ext>; fileInstanceId at DIR/<space>/<externalId>[.<ext>]; <ext> one of pdf,
+    /// png, jpg, jpeg, tif, tiff. Nothing outside DIR is read. Writes
+    /// OUT/<key>/page-<n>.png and .svg and OUT/job.json (URLs relative to OUT); an OUT
+    /// holding an earlier run has its files replaced atomically.
+    #[command(after_help = EXIT_CODES)]
+    Job(JobArgs),
+    /// Convert files given by path, with annotations from a JSON list or a request.
+    #[command(after_help = EXIT_CODES)]
+    Render(RenderArgs),
+    /// Check a request against the contract without converting anything.
+    ///
+    /// Prints `ok`, or every violation on its own line, JSON path first.
+    #[command(after_help = EXIT_CODES)]
+    Validate(ValidateArgs),
+}
+
+/// `job`'s arguments.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// The request, a JSON file in the hosted shape.
+    #[arg(value_name = "REQUEST.json")]
+    pub request: PathBuf,
+    /// The folder that holds the request's files.
+    #[arg(long, value_name = "DIR")]
+    pub files: PathBuf,
+    /// The output folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub convert: ConvertArgs,
+}
+
+/// `render`'s arguments.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The files to convert (PDF, PNG, JPEG or TIFF, recognised by content).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// The output folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Annotations: a JSON file (or inline JSON) holding either a list of annotations,
+    /// given to every FILE, or a whole request, whose items are matched to the FILEs by
+    /// file name (fileExternalId), or taken as they are for a single FILE and item.
+    #[arg(long, value_name = "JSON")]
+    pub annotations: Option<String>,
+    /// Keep colours (the default is grayscale, as in the hosted service).
+    #[arg(long)]
+    pub color: bool,
+    #[command(flatten)]
+    pub convert: ConvertArgs,
+}
+
+/// `validate`'s arguments.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The request, a JSON file in the hosted shape.
+    #[arg(value_name = "REQUEST.json")]
+    pub request: PathBuf,
+    /// Accept exactly what the hosted service accepts (no polygon regions).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// The conversion options shared by `job` and `render`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Resolution of PDF pages, in pixels per inch.
+    #[arg(long, default_value_t = 150.0, value_parser = positive_f64)]
+    pub dpi: f64,
+    /// Worker threads [default: one per available core].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// The PDF renderer.
+    #[arg(long, value_enum, default_value_t = RendererArg::Hayro)]
+    pub renderer: RendererArg,
+    /// Which outputs to write, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "png,svg")]
+    pub format: Vec<FormatArg>,
+    /// Draw the highlights on the PNG too (the hosted service's PNG has none).
+    #[arg(long)]
+    pub annotate_png: bool,
+    /// The SVG's page layer: vector where reasonable (auto), always vector, or always
+    /// the embedded page PNG.
+    #[arg(long, value_enum, default_value_t = SvgPageArg::Auto)]
+    pub svg_page: SvgPageArg,
+    /// Accept exactly what the hosted service accepts (no polygon regions).
+    #[arg(long)]
+    pub strict: bool,
+    /// Page time limit in seconds; a page taking longer fails (0: no limit).
+    #[arg(long, default_value_t = 120.0, value_name = "SECONDS", value_parser = non_negative_f64)]
+    pub page_timeout: f64,
+    /// No progress bar and no summary; errors are still printed.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn positive_f64(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number")),
+    }
+}
+
+fn non_negative_f64(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..1e9).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds")),
+    }
+}
+
+/// `--renderer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RendererArg {
+    /// hayro, built in.
+    Hayro,
+    /// pdfium, found at run time (pip install pypdfium2==5.15.2).
+    Pdfium,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// The page PNG.
+    Png,
+    /// The interactive page SVG.
+    Svg,
+}
+
+/// `--svg-page`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SvgPageArg {
+    /// Vector for vector pages within the size budget, raster otherwise.
+    Auto,
+    /// Always vector for PDF pages.
+    Vector,
+    /// Always the embedded page PNG.
+    Raster,
+}

@@ -1,0 +1,157 @@
+//! Running a job from the command line: options, progress bar, summary, exit status.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diagram_convert::{
+    ConvertOptions, Converter, DirResolver, DirSink, FileResolver, Formats, JobHandle, Limits,
+    PageLayerMode, Renderer,
+};
+use diagram_core::{read_request, ConvertRequest, Job, JobStatus, ValidateOptions};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::args::{ConvertArgs, FormatArg, JobArgs, RendererArg, SvgPageArg};
+use crate::exit;
+
+/// `diagram-convert job`.
+pub fn job(args: JobArgs) -> u8 {
+    let validate = ValidateOptions { strict: args.convert.strict, ..Default::default() };
+    let request = match read_request(&args.request, &validate) {
+        Ok(r) => r,
+        Err(e) => return crate::refused(&e),
+    };
+    let resolver = match DirResolver::new(&args.files) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("diagram-convert: cannot use the files folder {}: {e}", args.files.display());
+            return exit::USAGE_OR_IO;
+        }
+    };
+    execute(request, &resolver, &args.out, &args.convert, None)
+}
+
+/// The engine options from the command line.
+pub fn options(args: &ConvertArgs, grayscale: Option<bool>) -> ConvertOptions {
+    ConvertOptions {
+        dpi: args.dpi,
+        renderer: match args.renderer {
+            RendererArg::Hayro => Renderer::Hayro,
+            RendererArg::Pdfium => Renderer::Pdfium,
+        },
+        threads: args.threads.unwrap_or(0),
+        formats: Formats {
+            png: args.format.contains(&FormatArg::Png),
+            svg: args.format.contains(&FormatArg::Svg),
+        },
+        annotate_png: args.annotate_png,
+        svg_page_layer: match args.svg_page {
+            SvgPageArg::Auto => PageLayerMode::Auto,
+            SvgPageArg::Vector => PageLayerMode::Vector,
+            SvgPageArg::Raster => PageLayerMode::Raster,
+        },
+        grayscale,
+        limits: Limits {
+            page_time_limit: (args.page_timeout > 0.0)
+                .then(|| Duration::from_secs_f64(args.page_timeout)),
+            ..Limits::default()
+        },
+        ..ConvertOptions::default()
+    }
+}
+
+/// Runs a request into `out` and reports; returns the exit status.
+pub fn execute(
+    request: ConvertRequest,
+    resolver: &dyn FileResolver,
+    out: &std::path::Path,
+    args: &ConvertArgs,
+    grayscale: Option<bool>,
+) -> u8 {
+    let sink = match DirSink::new(out) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("diagram-convert: cannot create the output folder {}: {e}", out.display());
+            return exit::USAGE_OR_IO;
+        }
+    };
+    let converter = Converter::new(options(args, grayscale));
+    let job = converter.job(request);
+    let started = Instant::now();
+    let finished = std::thread::scope(|scope| {
+        let done = Arc::new(AtomicBool::new(false));
+        if !args.quiet {
+            let (job, done) = (job.clone(), done.clone());
+            scope.spawn(move || show_progress(&job, &done));
+        }
+        let finished = converter.run(&job, resolver, &sink);
+        done.store(true, Ordering::Relaxed);
+        finished
+    });
+    report(&finished, out, started.elapsed(), args.quiet)
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+fn show_progress(job: &JobHandle, done: &AtomicBool) {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if bar.is_hidden() {
+        return;
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} pages {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    while !done.load(Ordering::Relaxed) {
+        let p = job.progress();
+        bar.set_length(p.estimated_total() as u64);
+        bar.set_position(p.pages_done as u64);
+        bar.set_message(format!("({} of {} files opened)", p.files_started, p.files_total));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bar.finish_and_clear();
+}
+
+/// Prints the failures (always) and a summary (unless quiet); gives the exit status.
+fn report(job: &Job, out: &std::path::Path, elapsed: Duration, quiet: bool) -> u8 {
+    let (mut pages_ok, mut pages_failed, mut files_failed) = (0usize, 0usize, 0usize);
+    for item in &job.items {
+        if let Some(e) = &item.error_message {
+            files_failed += 1;
+            eprintln!("{}: {e}", item.file);
+        }
+        for w in &item.warnings {
+            if !quiet {
+                eprintln!("{}: warning: {w}", item.file);
+            }
+        }
+        for page in item.results.iter().flatten() {
+            match &page.error_message {
+                Some(e) => {
+                    pages_failed += 1;
+                    eprintln!("{} page {}: {e}", item.file, page.page);
+                }
+                None => pages_ok += 1,
+            }
+        }
+    }
+    if job.status == JobStatus::Failed {
+        let message = job.error_message.as_deref().unwrap_or("no reason given");
+        eprintln!("diagram-convert: the job failed: {message}");
+        return exit::FAILED;
+    }
+    if !quiet {
+        eprintln!(
+            "job {}: {pages_ok} pages converted, {pages_failed} pages and {files_failed} files \
+             failed, in {:.1} s; results in {}",
+            job.job_id,
+            elapsed.as_secs_f64(),
+            out.join("job.json").display()
+        );
+    }
+    if pages_failed + files_failed > 0 {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    }
+}

@@ -1,0 +1,166 @@
+//! The command line: exit statuses, output files and messages.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_diagram-convert")).args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn validate_prints_ok_or_every_violation() {
+    let good = fixtures().join("valhall/requests/PH-ME-P-0003-001.json");
+    let out = run(&["validate", p(&good)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "ok\n");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    fs::write(
+        &bad,
+        r#"{"items": [{"fileId": 1, "annotations": [{"text": "x", "region": {"shape": "polygon",
+        "page": 0, "vertices": [{"x": 1.2, "y": 0}, {"x": 0, "y": 0}, {"x": 0, "y": 1}]}}]}]}"#,
+    )
+    .unwrap();
+    let out = run(&["validate", p(&bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stdout),
+        "items[0].annotations[0].region.page: 0 is not an integer >= 1\n\
+         items[0].annotations[0].region.vertices[0].x: 1.2 is outside [0, 1]\n"
+    );
+    let out = run(&["validate", "--strict", p(&bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stdout).contains("region.shape: \"polygon\" is an extension"));
+
+    let out = run(&["validate", p(&dir.path().join("absent.json"))]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot read request"));
+}
+
+#[test]
+fn usage_errors_exit_1_and_help_documents_the_statuses() {
+    assert_eq!(run(&[]).status.code(), Some(1));
+    assert_eq!(run(&["job", "r.json"]).status.code(), Some(1));
+    assert_eq!(
+        run(&["job", "r.json", "--files", ".", "--out", "o", "--dpi", "-3"]).status.code(),
+        Some(1)
+    );
+    let help = run(&["job", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let help = text(&help.stdout);
+    for needle in [
+        "--renderer",
+        "--svg-page",
+        "--annotate-png",
+        "3  the job completed",
+        "2  the request was refused",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn a_refused_request_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    fs::write(&bad, r#"{"items": []}"#).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = run(&["job", p(&bad), "--files", p(dir.path()), "--out", p(&out_dir)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("items: must have 1 to 50 entries, found none"));
+    assert!(!out_dir.exists());
+}
+
+#[test]
+fn job_with_a_missing_file_completes_with_status_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let valhall = fixtures().join("valhall");
+    let request = valhall.join("requests/all-files.json");
+    let out = run(&[
+        "job",
+        p(&request),
+        "--files",
+        p(&valhall),
+        "--out",
+        p(&out_dir),
+        "--dpi",
+        "12",
+        "--quiet",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("PH-ME-P-0151-001.pdf") && stderr.contains("file not found"),
+        "{stderr}"
+    );
+    let job: serde_json::Value =
+        serde_json::from_slice(&fs::read(out_dir.join("job.json")).unwrap()).unwrap();
+    assert_eq!(job["status"], "Completed");
+    let items = job["items"].as_array().unwrap();
+    assert_eq!(items.len(), 11);
+    let failed: Vec<&str> = items
+        .iter()
+        .filter(|i| i.get("errorMessage").is_some())
+        .map(|i| i["fileExternalId"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["PH-ME-P-0151-001.pdf"]);
+    for item in items.iter().filter(|i| i.get("results").is_some()) {
+        for r in item["results"].as_array().unwrap() {
+            assert!(out_dir.join(r["pngUrl"].as_str().unwrap()).is_file());
+            assert!(out_dir.join(r["svgUrl"].as_str().unwrap()).is_file());
+        }
+    }
+}
+
+#[test]
+fn render_converts_files_by_path_with_a_list_of_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let pdf = fixtures().join("valhall/PH-ME-P-0003-001.pdf");
+    let annotations = r#"[{"text": "21-PT-1019", "region": {"shape": "rectangle", "page": 1,
+        "vertices": [{"x": 0.1, "y": 0.1}, {"x": 0.1, "y": 0.2}, {"x": 0.2, "y": 0.2}, {"x": 0.2, "y": 0.1}]}}]"#;
+    let out = run(&[
+        "render",
+        p(&pdf),
+        "--out",
+        p(&out_dir),
+        "--annotations",
+        annotations,
+        "--dpi",
+        "10",
+        "--format",
+        "svg",
+        "--color",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let svg = fs::read_to_string(out_dir.join("PH-ME-P-0003-001/page-1.svg")).unwrap();
+    assert!(svg.contains("21-PT-1019"));
+    assert!(!out_dir.join("PH-ME-P-0003-001/page-1.png").exists());
+    let job: serde_json::Value =
+        serde_json::from_slice(&fs::read(out_dir.join("job.json")).unwrap()).unwrap();
+    assert_eq!(job["grayscale"], false);
+    assert_eq!(job["items"][0]["fileExternalId"], "PH-ME-P-0003-001.pdf");
+
+    // A bad annotation is refused with its path in the list.
+    let bad = annotations.replace("0.1, \"y\": 0.1}, {", "1.5, \"y\": 0.1}, {");
+    let out = run(&["render", p(&pdf), "--out", p(&out_dir), "--annotations", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("annotations[0].region.vertices[0].x: 1.5 is outside [0, 1]")
+    );
+}

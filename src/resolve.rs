@@ -1,0 +1,238 @@
+//! Where the bytes of a request's files come from.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use diagram_core::FileRef;
+
+/// Why a file's bytes could not be had. Each of these fails that file only.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// No file matches the reference.
+    #[error("file not found (looked for {looked_for})")]
+    NotFound {
+        /// The names tried, relative to the root, e.g. `a.pdf, a.pdf.pdf, ...`.
+        looked_for: String,
+    },
+    /// The reference would read outside the resolver's root.
+    #[error("{reason}; files are only read inside the files folder")]
+    OutsideRoot {
+        /// What is wrong with the reference.
+        reason: String,
+    },
+    /// The file is larger than the resolver accepts.
+    #[error("the file is {size} bytes, more than the limit of {limit} bytes")]
+    TooLarge {
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Reading the file failed.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An embedder's own store failed.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Yields the bytes of a file named by a request item. Embedders plug in their own store;
+/// [`DirResolver`] reads a folder. Called from worker threads, once per file, when the
+/// file's first page is about to be converted.
+pub trait FileResolver: Send + Sync {
+    /// The whole file.
+    fn resolve(&self, file: &FileRef) -> Result<Arc<[u8]>, ResolveError>;
+
+    /// Test builds only: a fault to inject into the conversion of `page` (from 1) of
+    /// `file`, to exercise the engine's failure isolation. Default: none.
+    #[cfg(feature = "fault-injection")]
+    fn inject_fault(&self, file: &FileRef, page: u32) -> Option<crate::Fault> {
+        let _ = (file, page);
+        None
+    }
+}
+
+/// The input extensions tried after a reference's own name, in this order.
+pub const INPUT_EXTENSIONS: [&str; 6] = ["pdf", "png", "jpg", "jpeg", "tif", "tiff"];
+
+/// Reads files from one folder, the CLI's `--files`:
+/// - `fileExternalId` X at `ROOT/X`, else `ROOT/X.<ext>`;
+/// - `fileId` N at `ROOT/N.<ext>`;
+/// - `fileInstanceId` at `ROOT/<space>/<externalId>`, else with `.<ext>` added;
+///
+/// with `<ext>` one of [`INPUT_EXTENSIONS`], lower case first, then upper case. A
+/// reference with an absolute path, a `..` part or a NUL byte is refused, and so is any
+/// file whose real path (symbolic links followed) is not inside the root.
+#[derive(Debug, Clone)]
+pub struct DirResolver {
+    root: PathBuf,
+    max_file_bytes: u64,
+}
+
+impl DirResolver {
+    /// A resolver for the folder `root`, which must exist. Files larger than
+    /// `max_file_bytes` are refused (see [`DirResolver::DEFAULT_MAX_FILE_BYTES`]).
+    pub fn new(root: impl AsRef<Path>) -> std::io::Result<Self> {
+        let root = root.as_ref().canonicalize()?;
+        if !root.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                format!("{} is not a folder", root.display()),
+            ));
+        }
+        Ok(Self { root, max_file_bytes: Self::DEFAULT_MAX_FILE_BYTES })
+    }
+
+    /// The default size limit of one input file: 2 GiB.
+    pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 << 30;
+
+    /// The same resolver with another size limit per file.
+    pub fn with_max_file_bytes(mut self, limit: u64) -> Self {
+        self.max_file_bytes = limit;
+        self
+    }
+
+    /// The root folder, canonicalised.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The candidate paths of a reference, relative to the root, in lookup order.
+    pub fn candidates(file: &FileRef) -> Result<Vec<PathBuf>, ResolveError> {
+        let with_exts = |base: PathBuf, bare: bool| {
+            let mut out = Vec::new();
+            if bare {
+                out.push(base.clone());
+            }
+            for upper in [false, true] {
+                for ext in INPUT_EXTENSIONS {
+                    let ext = if upper { ext.to_ascii_uppercase() } else { ext.to_string() };
+                    let mut name = base.clone().into_os_string();
+                    name.push(".");
+                    name.push(ext);
+                    out.push(PathBuf::from(name));
+                }
+            }
+            out
+        };
+        Ok(match file {
+            FileRef::ExternalId(id) => with_exts(relative(id)?, true),
+            FileRef::Id(id) => with_exts(PathBuf::from(id.to_string()), false),
+            FileRef::InstanceId(i) => {
+                let space = relative(&i.space)?;
+                with_exts(space.join(relative(&i.external_id)?), true)
+            }
+        })
+    }
+
+    fn open(&self, relative: &Path) -> Result<Option<(PathBuf, File)>, ResolveError> {
+        let path = self.root.join(relative);
+        let real = match path.canonicalize() {
+            Ok(real) => real,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => return Ok(None),
+            Err(source) => return Err(ResolveError::Io { path, source }),
+        };
+        if !real.starts_with(&self.root) {
+            return Err(ResolveError::OutsideRoot {
+                reason: format!("{} leads outside the files folder", relative.display()),
+            });
+        }
+        if !real.is_file() {
+            return Ok(None);
+        }
+        let file = File::open(&real).map_err(|source| ResolveError::Io { path, source })?;
+        Ok(Some((real, file)))
+    }
+}
+
+/// A reference string as a relative path, refusing anything that could climb out.
+fn relative(id: &str) -> Result<PathBuf, ResolveError> {
+    let refuse = |why: &str| Err(ResolveError::OutsideRoot { reason: format!("{id:?} {why}") });
+    if id.contains('\0') {
+        return refuse("contains a NUL byte");
+    }
+    // Backslashes are separators on Windows; refuse them everywhere so a request means
+    // the same on every system.
+    if id.contains('\\') {
+        return refuse("contains a backslash");
+    }
+    let path = Path::new(id);
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::Normal(p) => out.push(p),
+            Component::CurDir => {}
+            Component::ParentDir => return refuse("has a `..` part"),
+            Component::RootDir | Component::Prefix(_) => return refuse("is an absolute path"),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        return refuse("names no file");
+    }
+    Ok(out)
+}
+
+impl FileResolver for DirResolver {
+    fn resolve(&self, file: &FileRef) -> Result<Arc<[u8]>, ResolveError> {
+        let candidates = Self::candidates(file)?;
+        for candidate in &candidates {
+            let Some((path, mut f)) = self.open(candidate)? else { continue };
+            let io = |source| ResolveError::Io { path: path.clone(), source };
+            let size = f.metadata().map_err(io)?.len();
+            if size > self.max_file_bytes {
+                return Err(ResolveError::TooLarge { size, limit: self.max_file_bytes });
+            }
+            let mut bytes = Vec::with_capacity(size as usize);
+            // Read at most one byte past the limit, in case the file grows meanwhile.
+            (&mut f).take(self.max_file_bytes + 1).read_to_end(&mut bytes).map_err(io)?;
+            if bytes.len() as u64 > self.max_file_bytes {
+                let size = bytes.len() as u64;
+                return Err(ResolveError::TooLarge { size, limit: self.max_file_bytes });
+            }
+            return Ok(bytes.into());
+        }
+        let shown: Vec<String> =
+            candidates.iter().take(7).map(|c| c.display().to_string()).collect();
+        Err(ResolveError::NotFound { looked_for: format!("{}, ...", shown.join(", ")) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diagram_core::InstanceId;
+
+    #[test]
+    fn refuses_climbing_references() {
+        for id in ["..", "../x.pdf", "a/../../x", "/etc/passwd", "a\\..\\b", "x\0y", "", "."] {
+            let e = DirResolver::candidates(&FileRef::ExternalId(id.into())).unwrap_err();
+            assert!(matches!(e, ResolveError::OutsideRoot { .. }), "{id:?}: {e}");
+        }
+        let inst = FileRef::InstanceId(InstanceId { space: "..".into(), external_id: "x".into() });
+        assert!(DirResolver::candidates(&inst).is_err());
+    }
+
+    #[test]
+    fn lookup_order() {
+        let c = DirResolver::candidates(&FileRef::ExternalId("a.pdf".into())).unwrap();
+        assert_eq!(c[0], PathBuf::from("a.pdf"));
+        assert_eq!(c[1], PathBuf::from("a.pdf.pdf"));
+        assert_eq!(c[7], PathBuf::from("a.pdf.PDF"));
+        let c = DirResolver::candidates(&FileRef::Id(12)).unwrap();
+        assert_eq!(c[0], PathBuf::from("12.pdf"));
+        assert_eq!(c.len(), 12);
+        let inst = FileRef::InstanceId(InstanceId { space: "sp".into(), external_id: "x".into() });
+        let c = DirResolver::candidates(&inst).unwrap();
+        assert_eq!(c[0], PathBuf::from("sp/x"));
+        assert_eq!(c[3], PathBuf::from("sp/x.jpg"));
+    }
+}

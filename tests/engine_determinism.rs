@@ -1,0 +1,62 @@
+//! The output bytes do not depend on the number of threads.
+
+mod engine_support;
+
+use std::fs;
+
+use diagram_convert::{ConvertOptions, Converter, DirResolver, MemorySink};
+use diagram_core::JobStatus;
+use engine_support::*;
+
+/// Each page's item, number, PNG and SVG.
+type Pages = Vec<(usize, u32, Option<Vec<u8>>, Option<Vec<u8>>)>;
+
+fn run(threads: usize, files: &std::path::Path, json: &str, o: &ConvertOptions) -> Pages {
+    let sink = MemorySink::new();
+    let o = ConvertOptions { threads, ..o.clone() };
+    let job = Converter::new(o).convert(request(json), &DirResolver::new(files).unwrap(), &sink);
+    assert_eq!(job.status, JobStatus::Completed);
+    for item in &job.items {
+        assert_eq!(item.error_message, None, "{:?}", item.file);
+        for r in item.results.as_ref().unwrap() {
+            assert_eq!(r.error_message, None, "{:?} page {}", item.file, r.page);
+        }
+    }
+    sink.pages().into_iter().map(|p| (p.item, p.page, p.png, p.svg)).collect()
+}
+
+#[test]
+fn one_and_two_threads_write_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("gen.pdf"),
+        make_pdf(&[(300.0, 200.0), (200.0, 300.0), (250.0, 250.0)]),
+    )
+    .unwrap();
+    fs::write(dir.path().join("img.png"), make_png(64, 48)).unwrap();
+    let valhall = fixtures().join("valhall");
+    for name in ["valhall_mixed_4pages.pdf", "PH-25578-P-4110006-001.pdf"] {
+        fs::copy(valhall.join(name), dir.path().join(name)).unwrap();
+    }
+    let json = format!(
+        r#"{{"items": [
+            {{"fileExternalId": "valhall_mixed_4pages.pdf", "annotations": [{}, {}]}},
+            {{"fileExternalId": "gen.pdf", "annotations": [{}]}},
+            {{"fileExternalId": "img.png", "annotations": [{}]}},
+            {{"fileExternalId": "PH-25578-P-4110006-001.pdf", "annotations": []}}]}}"#,
+        annotation("on-1", 1, 0.2, 0.2, 0.3, 0.25),
+        annotation("on-3", 3, 0.5, 0.5, 0.6, 0.55),
+        annotation("gen", 2, 0.1, 0.1, 0.5, 0.5),
+        annotation("img", 1, 0.4, 0.4, 0.9, 0.9),
+    );
+    for o in [
+        ConvertOptions { dpi: 20.0, ..options(1) },
+        ConvertOptions { dpi: 20.0, annotate_png: true, grayscale: Some(false), ..options(1) },
+    ] {
+        let one = run(1, dir.path(), &json, &o);
+        let two = run(2, dir.path(), &json, &o);
+        assert_eq!(one.len(), 4 + 3 + 1 + 1);
+        assert!(one.iter().all(|p| p.2.is_some() && p.3.is_some()));
+        assert!(one == two, "outputs differ between 1 and 2 threads");
+    }
+}
