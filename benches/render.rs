@@ -1,0 +1,112 @@
+//! Page rendering and PNG encoding on real pages: `cargo bench --bench render`.
+//!
+//! Rendering: hayro on the vector A0 sheet (PH-25578-P-4110010-001), the dense vector
+//! A4 (PH-25578-P-4110006-001), the A1 scan (PH-ME-P-0156-002) and the 9934x7016 TIFF;
+//! pdfium on the three PDF pages when its library can be bound (skipped otherwise).
+//! Encoding: the A0 page at 150 DPI, gray and colour, with the default [`PngOptions`] and
+//! the alternatives measured when choosing it (see `diagram_raster`'s `encode` module).
+//! The encoded sizes are printed once, since criterion reports only times.
+//!
+//! Sample sizes are small (10 samples, a few seconds each) so the whole run takes a few
+//! minutes on two cores.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use diagram_raster::{
+    encode_png, pdfium_available, Document, OpenOptions, PageImage, PngCompression, PngFilter,
+    PngOptions, RenderOptions, Renderer,
+};
+
+const A0: &str = "valhall/PH-25578-P-4110010-001.pdf";
+const A4_DENSE: &str = "valhall/PH-25578-P-4110006-001.pdf";
+const SCAN: &str = "valhall/PH-ME-P-0156-002.pdf";
+const TIFF: &str = "scans/pnid.tiff";
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(rel)
+}
+
+fn open(rel: &str, renderer: Renderer) -> Document {
+    let bytes: Arc<[u8]> = std::fs::read(fixture(rel)).expect("fixture").into();
+    Document::open(bytes, &OpenOptions { renderer, ..Default::default() }).expect("opens")
+}
+
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(4));
+}
+
+fn name(rel: &str) -> &str {
+    rel.rsplit('/').next().unwrap_or(rel)
+}
+
+fn render_hayro(c: &mut Criterion) {
+    let mut group = c.benchmark_group("render_hayro_150dpi_gray");
+    configure(&mut group);
+    for rel in [A0, A4_DENSE, SCAN, TIFF] {
+        let doc = open(rel, Renderer::Hayro);
+        let options = RenderOptions::default();
+        group.bench_function(name(rel), |b| b.iter(|| doc.render(0, &options).expect("renders")));
+    }
+    group.finish();
+}
+
+fn render_pdfium(c: &mut Criterion) {
+    if let Err(e) = pdfium_available() {
+        eprintln!("note: pdfium benches skipped: {e}");
+        return;
+    }
+    let mut group = c.benchmark_group("render_pdfium_150dpi_gray");
+    configure(&mut group);
+    for rel in [A0, A4_DENSE, SCAN] {
+        let doc = open(rel, Renderer::Pdfium);
+        let options = RenderOptions::default();
+        group.bench_function(name(rel), |b| b.iter(|| doc.render(0, &options).expect("renders")));
+    }
+    group.finish();
+}
+
+fn encode(c: &mut Criterion) {
+    let doc = open(A0, Renderer::Hayro);
+    let gray = doc.render(0, &RenderOptions::default()).expect("renders").image;
+    let colour = RenderOptions { grayscale: false, ..Default::default() };
+    let rgb = doc.render(0, &colour).expect("renders").image;
+    use PngCompression::{Fast, Level};
+    let settings: [(&str, PngOptions); 6] = [
+        ("fast_paeth(default)", PngOptions::default()),
+        ("fast_adaptive", PngOptions { compression: Fast, filter: PngFilter::Adaptive }),
+        ("fast_up", PngOptions { compression: Fast, filter: PngFilter::Up }),
+        ("level1_up", PngOptions { compression: Level(1), filter: PngFilter::Up }),
+        ("level3_none", PngOptions { compression: Level(3), filter: PngFilter::None }),
+        ("level6_adaptive", PngOptions { compression: Level(6), filter: PngFilter::Adaptive }),
+    ];
+    for (mode, image) in [("gray", &gray), ("rgb", &rgb)] {
+        let mut group = c.benchmark_group(format!("encode_png_a0_150dpi_{mode}"));
+        configure(&mut group);
+        for (label, options) in &settings {
+            let size = encode_png(image, options).expect("encodes").len();
+            eprintln!("encode {mode} {label}: {size} bytes for {}", describe(image));
+            group.bench_function(*label, |b| {
+                b.iter(|| encode_png(image, options).expect("encodes"))
+            });
+        }
+        group.finish();
+    }
+}
+
+fn describe(image: &PageImage) -> String {
+    format!(
+        "{}x{} {}",
+        image.width(),
+        image.height(),
+        if image.channels() == 1 { "gray" } else { "rgb" }
+    )
+}
+
+criterion_group!(benches, render_hayro, render_pdfium, encode);
+criterion_main!(benches);

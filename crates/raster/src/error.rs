@@ -1,0 +1,123 @@
+//! The errors of page rendering, split into file-level and page-level ones.
+
+use diagram_core::GeometryError;
+
+use crate::InputKind;
+
+/// Why a file could not be opened or a page could not be rendered.
+///
+/// [`RasterError::is_file_level`] tells a caller whether the whole file failed (every
+/// page of it is lost) or only one page did (the other pages can still be converted).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RasterError {
+    /// The file is empty.
+    #[error("the file is empty")]
+    Empty,
+    /// The bytes are not a PDF, PNG, JPEG or TIFF file.
+    #[error("unsupported input: found {found}; expected a PDF, PNG, JPEG or TIFF file")]
+    Unsupported {
+        /// What the bytes look like, e.g. "a ZIP archive".
+        found: String,
+    },
+    /// The PDF is encrypted with a password that is not empty.
+    #[error("the PDF is protected by a password; remove the protection and convert it again")]
+    PasswordProtected,
+    /// The PDF is encrypted in a way that cannot be decrypted.
+    #[error("the PDF is encrypted in a way that cannot be read ({reason})")]
+    UnreadableEncryption {
+        /// What is wrong with the encryption.
+        reason: String,
+    },
+    /// The PDF is truncated or its structure is damaged.
+    #[error("the PDF is damaged: {reason}")]
+    DamagedPdf {
+        /// What was found, in words a user understands.
+        reason: String,
+    },
+    /// The PDF has no page.
+    #[error("the PDF has no pages")]
+    NoPages,
+    /// The file has more pages than the limit allows.
+    #[error("the file has {count} pages, more than the limit of {max}")]
+    TooManyPages {
+        /// The number of pages found (for a TIFF, counting stops a little past the limit).
+        count: usize,
+        /// The limit, [`OpenOptions::max_pages`](crate::OpenOptions::max_pages).
+        max: usize,
+    },
+    /// An image file whose header cannot be read.
+    #[error("cannot read the {kind} image: {message}")]
+    BadImage {
+        /// The detected kind of the file.
+        kind: InputKind,
+        /// The decoder's message.
+        message: String,
+    },
+    /// The render options are out of range.
+    #[error("invalid render options: {0}")]
+    InvalidOptions(String),
+    /// The pdfium renderer was asked for but cannot be used.
+    #[error("pdfium is not available: {0}")]
+    PdfiumUnavailable(String),
+    /// A page index past the last page.
+    #[error("page {page} does not exist: the file has {count} pages")]
+    NoSuchPage {
+        /// The page asked for, counted from 1.
+        page: usize,
+        /// The number of pages.
+        count: usize,
+    },
+    /// A page whose boxes, rotation or unit make no sense.
+    #[error("page {page}: {source}")]
+    BadGeometry {
+        /// The page, counted from 1.
+        page: usize,
+        /// What is wrong.
+        source: GeometryError,
+    },
+    /// A PDF page whose content cannot be loaded.
+    #[error("page {page} is damaged: {reason}")]
+    BrokenPage {
+        /// The page, counted from 1.
+        page: usize,
+        /// What cannot be loaded.
+        reason: String,
+    },
+    /// An image page whose pixels cannot be decoded.
+    #[error("page {page}: cannot decode the {kind} image: {message}")]
+    ImageDecode {
+        /// The page, counted from 1.
+        page: usize,
+        /// The detected kind of the file.
+        kind: InputKind,
+        /// The decoder's message.
+        message: String,
+    },
+    /// The pdfium renderer failed on a page.
+    #[error("page {page}: pdfium cannot render it: {message}")]
+    PdfiumPage {
+        /// The page, counted from 1.
+        page: usize,
+        /// pdfium's message.
+        message: String,
+    },
+}
+
+impl RasterError {
+    /// Whether the error concerns the whole file (no page of it can be converted), as
+    /// opposed to a single page.
+    ///
+    /// [`RasterError::InvalidOptions`] counts as file-level: nothing can be rendered with
+    /// those options.
+    pub fn is_file_level(&self) -> bool {
+        !matches!(
+            self,
+            RasterError::NoSuchPage { .. }
+                | RasterError::BadGeometry { .. }
+                | RasterError::BrokenPage { .. }
+                | RasterError::ImageDecode { .. }
+                | RasterError::PdfiumPage { .. }
+        )
+    }
+}

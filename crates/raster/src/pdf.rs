@@ -1,0 +1,256 @@
+//! PDF pages through hayro: opening, page geometry, checks for damage, rendering.
+
+use std::sync::{Arc, Mutex};
+
+use diagram_core::{GeometryError, PageGeometry, PixelSize};
+use hayro::hayro_interpret::{InterpreterSettings, InterpreterWarning};
+use hayro::hayro_syntax::object::dict::keys::{CONTENTS, USER_UNIT};
+use hayro::hayro_syntax::object::{Array, Dict, Stream};
+use hayro::hayro_syntax::page::{Page, Rotation};
+use hayro::hayro_syntax::{DecryptionError, LoadPdfError, Pdf, PdfData};
+use hayro::kurbo::Affine;
+use hayro::vello_cpu::color::palette::css::WHITE;
+use hayro::vello_cpu::{self, Pixmap, RasterizerSettings, RenderContext, TargetInit};
+use hayro::{render_into, RenderCache, RenderSettings};
+
+use crate::size::MAX_SIDE;
+use crate::{pdf_check, pixels, PageImage, RasterError};
+
+/// The input bytes, shared with hayro without a copy.
+struct SharedBytes(Arc<[u8]>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// An opened PDF and the geometry of each page.
+pub(crate) struct PdfFile {
+    pdf: Pdf,
+    geometries: Vec<Result<PageGeometry, GeometryError>>,
+}
+
+impl PdfFile {
+    /// Parses the file; refuses damaged, truncated and password-protected files and
+    /// files with no page or more than `max_pages` pages.
+    pub(crate) fn open(bytes: &Arc<[u8]>, max_pages: usize) -> Result<Self, RasterError> {
+        if let Some(reason) = pdf_check::damage(bytes) {
+            return Err(RasterError::DamagedPdf { reason });
+        }
+        let data = PdfData::from(Arc::new(SharedBytes(bytes.clone())));
+        let pdf = Pdf::new(data).map_err(load_error)?;
+        let pages = pdf.pages();
+        if pages.is_empty() {
+            return Err(RasterError::NoPages);
+        }
+        if pages.len() > max_pages {
+            return Err(RasterError::TooManyPages { count: pages.len(), max: max_pages });
+        }
+        let geometries = pages.iter().map(geometry).collect();
+        Ok(Self { pdf, geometries })
+    }
+
+    /// hayro's parsed document.
+    pub(crate) fn pdf(&self) -> &Pdf {
+        &self.pdf
+    }
+
+    /// The number of pages.
+    pub(crate) fn page_count(&self) -> usize {
+        self.geometries.len()
+    }
+
+    /// The geometry of page `index` (from 0).
+    pub(crate) fn geometry(&self, index: usize) -> Result<PageGeometry, RasterError> {
+        self.geometries[index]
+            .clone()
+            .map_err(|source| RasterError::BadGeometry { page: index + 1, source })
+    }
+
+    /// Renders page `index` onto an opaque white page of exactly `size` pixels.
+    ///
+    /// Returns the image and the warnings of the interpreter that do not make the page
+    /// wrong (a missing font, an annotation without appearance).
+    pub(crate) fn render(
+        &self,
+        index: usize,
+        size: PixelSize,
+        grayscale: bool,
+    ) -> Result<(PageImage, Vec<String>), RasterError> {
+        let page_no = index + 1;
+        let page = &self.pdf.pages()[index];
+        check_page(page).map_err(|reason| RasterError::BrokenPage { page: page_no, reason })?;
+        let geometry = self.geometry(index)?;
+        let (width, height) = match (u16::try_from(size.width), u16::try_from(size.height)) {
+            (Ok(w), Ok(h)) => (w, h),
+            _ => {
+                return Err(RasterError::InvalidOptions(format!(
+                    "page {page_no}: {size} pixels exceed the {MAX_SIDE}-pixel side limit"
+                )))
+            }
+        };
+
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let sink = seen.clone();
+        let settings = InterpreterSettings {
+            warning_sink: Arc::new(move |w| {
+                if let Ok(mut seen) = sink.lock() {
+                    seen.record(w);
+                }
+            }),
+            ..Default::default()
+        };
+        let t = geometry.user_to_pixels(size);
+        let transform = Affine::new([t.a, t.b, t.c, t.d, t.e, t.f]);
+        // Rendering stays on the calling thread: parallelism is one page per worker.
+        let ctx_settings = vello_cpu::RenderSettings { num_threads: 0, ..Default::default() };
+        let mut ctx = RenderContext::new_with(width, height, ctx_settings);
+        // The cache holds `Rc`s (not `Send`), so each call has its own.
+        let cache = RenderCache::new();
+        render_into(page, &cache, &settings, &RenderSettings::default(), &mut ctx, transform);
+        ctx.flush();
+        let mut pixmap = Pixmap::new(width, height);
+        ctx.render_with(
+            &mut pixmap,
+            &mut vello_cpu::Resources::default(),
+            RasterizerSettings { target_init: TargetInit::Clear(WHITE), ..Default::default() },
+        );
+        drop(ctx);
+        drop(cache);
+
+        let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+        if seen.image_failures > 0 {
+            return Err(RasterError::BrokenPage {
+                page: page_no,
+                reason: format!(
+                    "{} image(s) on the page cannot be decoded; the file may be truncated",
+                    seen.image_failures
+                ),
+            });
+        }
+        let image = pixels::from_premultiplied_rgba(
+            size.width,
+            size.height,
+            pixmap.data_as_u8_slice(),
+            grayscale,
+        );
+        Ok((image, seen.warnings()))
+    }
+}
+
+/// The interpreter's reports during one render.
+#[derive(Debug, Clone, Default)]
+struct Seen {
+    image_failures: usize,
+    fonts: usize,
+    annotations: usize,
+    other: usize,
+}
+
+impl Seen {
+    fn record(&mut self, warning: InterpreterWarning) {
+        match warning {
+            InterpreterWarning::ImageDecodeFailure => self.image_failures += 1,
+            InterpreterWarning::UnsupportedFont => self.fonts += 1,
+            InterpreterWarning::UnresolvedAnnotationAppearance => self.annotations += 1,
+            _ => self.other += 1,
+        }
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.fonts > 0 {
+            out.push(format!(
+                "{} font(s) on the page could not be loaded; their text may be missing",
+                self.fonts
+            ));
+        }
+        if self.annotations > 0 {
+            out.push(format!(
+                "{} PDF annotation(s) have no usable appearance and were not drawn",
+                self.annotations
+            ));
+        }
+        if self.other > 0 {
+            out.push(format!("the PDF renderer reported {} other problem(s)", self.other));
+        }
+        out
+    }
+}
+
+fn load_error(e: LoadPdfError) -> RasterError {
+    match e {
+        LoadPdfError::Decryption(DecryptionError::PasswordProtected) => {
+            RasterError::PasswordProtected
+        }
+        LoadPdfError::Decryption(d) => {
+            let reason = match d {
+                DecryptionError::MissingIDEntry => "the file identifier it needs is missing",
+                DecryptionError::InvalidEncryption => "the encryption dictionary is invalid",
+                DecryptionError::UnsupportedAlgorithm => "the encryption method is not supported",
+                _ => "unknown encryption problem",
+            };
+            RasterError::UnreadableEncryption { reason: reason.to_string() }
+        }
+        LoadPdfError::Invalid => RasterError::DamagedPdf {
+            reason: "its objects or page tree cannot be read".to_string(),
+        },
+    }
+}
+
+/// The geometry from the page's boxes and rotation (inherited through the page tree, as
+/// hayro resolves them) and its `/UserUnit`.
+fn geometry(page: &Page<'_>) -> Result<PageGeometry, GeometryError> {
+    let corners = |r: hayro::hayro_syntax::object::Rect| [r.x0, r.y0, r.x1, r.y1];
+    let rotate = match page.rotation() {
+        Rotation::None => 0,
+        Rotation::Horizontal => 90,
+        Rotation::Flipped => 180,
+        Rotation::FlippedHorizontal => 270,
+    };
+    // /UserUnit is not inheritable (PDF 32000-1, table 30): only the page's own dict.
+    let user_unit = page.raw().get::<f64>(USER_UNIT);
+    PageGeometry::pdf(corners(page.media_box()), Some(corners(page.crop_box())), rotate, user_unit)
+}
+
+/// Why the page's content or its direct resources cannot be loaded, if they cannot.
+///
+/// hayro skips what it cannot load and draws the rest, which turns a damaged page into
+/// a blank or partial one; this makes it an error instead.
+fn check_page(page: &Page<'_>) -> Result<(), String> {
+    let raw = page.raw();
+    if let Some(stream) = raw.get::<Stream<'_>>(CONTENTS) {
+        stream.decoded_data().map_err(|_| "its content stream cannot be decoded".to_string())?;
+    } else if let Some(array) = raw.get::<Array<'_>>(CONTENTS) {
+        let listed = array.raw_iter().count();
+        let streams: Vec<Stream<'_>> = array.iter::<Stream<'_>>().collect();
+        if streams.len() != listed {
+            return Err(format!(
+                "{} of its {listed} content streams cannot be loaded",
+                listed - streams.len()
+            ));
+        }
+        for s in streams {
+            s.decoded_data().map_err(|_| "a content stream cannot be decoded".to_string())?;
+        }
+    } else if raw.contains_key(CONTENTS) {
+        return Err("its content stream cannot be loaded".to_string());
+    }
+    let resources = page.resources();
+    for name in resources.x_objects.keys() {
+        if resources.x_objects.get::<Stream<'_>>(&name).is_none() {
+            return Err(missing("image or form", &name));
+        }
+    }
+    for name in resources.fonts.keys() {
+        if resources.fonts.get::<Dict<'_>>(&name).is_none() {
+            return Err(missing("font", &name));
+        }
+    }
+    Ok(())
+}
+
+fn missing(what: &str, name: &[u8]) -> String {
+    format!("its {what} resource /{} cannot be loaded", String::from_utf8_lossy(name))
+}

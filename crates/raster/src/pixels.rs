@@ -1,0 +1,61 @@
+//! Pixel conversions shared by every input: luminance and compositing onto white.
+
+use image::{GrayImage, RgbImage};
+
+use crate::PageImage;
+
+/// The 8-bit gray of an sRGB colour, by the Rec. 601 luma weights on the encoded
+/// (gamma-compressed) values, rounded to nearest:
+/// `(299 R + 587 G + 114 B + 500) / 1000`.
+///
+/// The same formula serves every renderer and input, so a page looks the same whichever
+/// path produced it. (The weights sum to 1000, so white stays 255 and black 0.)
+///
+/// ```
+/// assert_eq!(diagram_raster::luma(255, 255, 255), 255);
+/// assert_eq!(diagram_raster::luma(255, 0, 0), 76);
+/// ```
+#[inline]
+pub fn luma(r: u8, g: u8, b: u8) -> u8 {
+    ((299 * r as u32 + 587 * g as u32 + 114 * b as u32 + 500) / 1000) as u8
+}
+
+/// One channel of a colour with straight alpha, composited onto white.
+#[inline]
+pub(crate) fn over_white(c: u8, a: u8) -> u8 {
+    // c*a/255 + (255 - a), rounded; exact for a = 0 and a = 255.
+    ((c as u32 * a as u32 + 255 * (255 - a as u32) + 127) / 255) as u8
+}
+
+/// A page from premultiplied RGBA rows, composited onto white (`c + 255 - a`).
+///
+/// With `grayscale` it becomes gray by [`luma`]; otherwise RGB. The conversion reads the
+/// source once and writes the output once, so no third buffer is held.
+pub(crate) fn from_premultiplied_rgba(
+    width: u32,
+    height: u32,
+    rgba: &[u8],
+    grayscale: bool,
+) -> PageImage {
+    let px = |p: &[u8]| {
+        let white = 255 - p[3];
+        (p[0].saturating_add(white), p[1].saturating_add(white), p[2].saturating_add(white))
+    };
+    if grayscale {
+        let data = rgba
+            .chunks_exact(4)
+            .map(|p| {
+                let (r, g, b) = px(p);
+                luma(r, g, b)
+            })
+            .collect();
+        PageImage::Gray(GrayImage::from_raw(width, height, data).expect("4 bytes per pixel in"))
+    } else {
+        let mut data = Vec::with_capacity(rgba.len() / 4 * 3);
+        for p in rgba.chunks_exact(4) {
+            let (r, g, b) = px(p);
+            data.extend_from_slice(&[r, g, b]);
+        }
+        PageImage::Rgb(RgbImage::from_raw(width, height, data).expect("4 bytes per pixel in"))
+    }
+}

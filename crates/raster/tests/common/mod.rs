@@ -1,0 +1,100 @@
+//! Helpers shared by the integration tests: generated PDFs and fixture paths.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lopdf::{dictionary, Document, Object, Stream};
+
+/// The shared fixtures folder beside the repository.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+}
+
+/// The bytes of a fixture.
+pub fn fixture(rel: &str) -> Arc<[u8]> {
+    let path = fixtures().join(rel);
+    Arc::from(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
+/// A one-page PDF description.
+#[derive(Clone, Debug)]
+pub struct PageSpec {
+    pub media: [f64; 4],
+    pub crop: Option<[f64; 4]>,
+    pub rotate: Option<i64>,
+    pub user_unit: Option<f64>,
+    /// Black filled rectangles in user space: x, y, width, height.
+    pub marks: Vec<[f64; 4]>,
+    /// Put /MediaBox and /Rotate on the parent /Pages node instead of the page.
+    pub inherit: bool,
+    /// The fill colour of the marks (RGB, 0..1); black when `None`.
+    pub colour: Option<[f64; 3]>,
+}
+
+impl Default for PageSpec {
+    fn default() -> Self {
+        Self {
+            media: [0.0, 0.0, 200.0, 100.0],
+            crop: None,
+            rotate: None,
+            user_unit: None,
+            marks: vec![],
+            inherit: false,
+            colour: None,
+        }
+    }
+}
+
+fn rect(r: [f64; 4]) -> Object {
+    Object::Array(r.iter().map(|v| Object::Real(*v as f32)).collect())
+}
+
+/// A PDF with one page per spec.
+pub fn make_pdf(specs: &[PageSpec]) -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let mut kids = vec![];
+    let mut pages = dictionary! { "Type" => "Pages", "Count" => specs.len() as i64 };
+    for spec in specs {
+        let mut content = match spec.colour {
+            Some([r, g, b]) => format!("{r} {g} {b} rg\n"),
+            None => String::from("0 g\n"),
+        };
+        for [x, y, w, h] in &spec.marks {
+            content.push_str(&format!("{x} {y} {w} {h} re f\n"));
+        }
+        let content_id = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+        let mut page = dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "Contents" => content_id,
+            "Resources" => dictionary! {},
+        };
+        if spec.inherit {
+            pages.set("MediaBox", rect(spec.media));
+            if let Some(r) = spec.rotate {
+                pages.set("Rotate", r);
+            }
+        } else {
+            page.set("MediaBox", rect(spec.media));
+            if let Some(r) = spec.rotate {
+                page.set("Rotate", r);
+            }
+        }
+        if let Some(c) = spec.crop {
+            page.set("CropBox", rect(c));
+        }
+        if let Some(u) = spec.user_unit {
+            page.set("UserUnit", Object::Real(u as f32));
+        }
+        kids.push(Object::Reference(doc.add_object(page)));
+    }
+    pages.set("Kids", kids);
+    doc.objects.insert(pages_id, Object::Dictionary(pages));
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("lopdf writes to memory");
+    out
+}

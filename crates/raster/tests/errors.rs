@@ -1,0 +1,282 @@
+//! Bad inputs fail the right way: the file or the page, with a message a user
+//! understands, never a blank page and never a panic.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{fixture, make_pdf, PageSpec};
+use diagram_raster::{sniff, Document, InputKind, OpenOptions, RasterError, RenderOptions};
+use lopdf::{dictionary, Object};
+
+fn open(bytes: Vec<u8>) -> Result<Document, RasterError> {
+    Document::open(Arc::from(bytes), &OpenOptions::default())
+}
+
+#[test]
+fn document_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Document>();
+    assert_send_sync::<RasterError>();
+    assert_send_sync::<diagram_raster::RenderedPage>();
+}
+
+#[test]
+fn sniffing_ignores_names_and_names_what_it_found() {
+    assert_eq!(sniff(&fixture("dataset-pid/image.png")).unwrap(), InputKind::Jpeg);
+    assert_eq!(sniff(&fixture("scans/pnid.tiff")).unwrap(), InputKind::Tiff);
+    assert_eq!(sniff(b"\x89PNG\r\n\x1a\n....").unwrap(), InputKind::Png);
+    assert_eq!(sniff(b"MM\0*\0\0\0\x08").unwrap(), InputKind::Tiff);
+    assert_eq!(sniff(b"junk before %PDF-1.7\n").unwrap(), InputKind::Pdf);
+    let found = |b: &[u8]| match sniff(b) {
+        Err(RasterError::Unsupported { found }) => found,
+        other => panic!("{other:?}"),
+    };
+    assert!(found(b"PK\x03\x04\x14\0\0\0").contains("ZIP archive"));
+    assert_eq!(found(b"  <!DOCTYPE html><html></html>"), "an HTML document");
+    assert_eq!(found(b"<?xml version=\"1.0\"?><svg/>"), "an SVG image");
+    assert_eq!(found(b"GIF89a\x01\0"), "a GIF image");
+    assert_eq!(found(b"{\"items\": []}"), "a JSON document");
+    assert_eq!(found(b"MZ\x90\0\x03\0"), "a Windows executable");
+    assert_eq!(found(b"\x00\x01\x02\x03\x04"), "unknown data starting with 00 01 02 03");
+    let err = sniff(b"\x00\xfe\xaa\x10").unwrap_err();
+    assert!(err.is_file_level());
+    assert_eq!(
+        err.to_string(),
+        "unsupported input: found unknown data starting with 00 fe aa 10; expected a PDF, \
+         PNG, JPEG or TIFF file"
+    );
+    assert!(matches!(sniff(b""), Err(RasterError::Empty)));
+}
+
+/// Every cut of a real scan PDF fails as a whole file or on its page; none renders.
+#[test]
+fn truncated_pdfs_are_errors_not_blank_pages() {
+    let full = fixture("valhall/PH-ME-P-0153-001.pdf");
+    let len = full.len();
+    for cut in [200, 1_000, 5_000, 40_000, 100_000, len / 2, len - 5_000, len - 300, len - 8] {
+        let bytes = full[..cut].to_vec();
+        match open(bytes) {
+            Err(e) => {
+                assert!(e.is_file_level(), "cut {cut}: {e}");
+                let msg = e.to_string();
+                assert!(msg.contains("truncated") || msg.contains("damaged"), "cut {cut}: {msg}");
+            }
+            Ok(doc) => {
+                for i in 0..doc.page_count() {
+                    let r = doc.render(i, &RenderOptions { dpi: 20.0, ..Default::default() });
+                    assert!(r.is_err(), "cut {cut}: page {i} rendered from a truncated file");
+                }
+            }
+        }
+    }
+    // The complete file still opens.
+    assert!(open(full.to_vec()).is_ok());
+}
+
+#[test]
+fn the_40000_byte_cut_names_truncation() {
+    let full = fixture("valhall/PH-ME-P-0153-001.pdf");
+    let err = open(full[..40_000].to_vec()).unwrap_err();
+    assert!(matches!(err, RasterError::DamagedPdf { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("the PDF is damaged: "), "{err}");
+    assert!(err.to_string().contains("truncated"), "{err}");
+}
+
+#[test]
+fn truncated_generated_pdfs_fail() {
+    let full =
+        make_pdf(&[PageSpec { marks: vec![[10.0, 10.0, 40.0, 20.0]], ..Default::default() }]);
+    for cut in (10..full.len() - 7).step_by(23) {
+        if let Ok(doc) = open(full[..cut].to_vec()) {
+            panic!("cut {cut} of {} opened with {} pages", full.len(), doc.page_count());
+        }
+    }
+}
+
+#[test]
+fn garbage_after_a_pdf_header_is_a_damaged_pdf() {
+    let err = open(b"%PDF-1.7\n\x00\x01 this is not a PDF at all".to_vec()).unwrap_err();
+    assert!(matches!(err, RasterError::DamagedPdf { .. }), "{err:?}");
+    assert!(err.is_file_level());
+}
+
+#[test]
+fn password_protected_pdf_is_refused() {
+    let bytes =
+        make_pdf(&[PageSpec { marks: vec![[10.0, 10.0, 40.0, 20.0]], ..Default::default() }]);
+    let mut doc = lopdf::Document::load_mem(&bytes).unwrap();
+    doc.trailer.set(
+        "ID",
+        Object::Array(vec![
+            Object::string_literal(b"0123456789abcdef".to_vec()),
+            Object::string_literal(b"0123456789abcdef".to_vec()),
+        ]),
+    );
+    let version = lopdf::EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: "owner",
+        user_password: "secret",
+        key_length: 128,
+        permissions: lopdf::Permissions::all(),
+    };
+    let state = lopdf::EncryptionState::try_from(version).unwrap();
+    doc.encrypt(&state).unwrap();
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    let err = open(out).unwrap_err();
+    assert_eq!(err, RasterError::PasswordProtected);
+    assert!(err.is_file_level());
+    assert!(err.to_string().contains("password"));
+}
+
+#[test]
+fn more_than_max_pages_states_the_count() {
+    let specs = vec![PageSpec::default(); 51];
+    let bytes = make_pdf(&specs);
+    let err = open(bytes.clone()).unwrap_err();
+    assert_eq!(err, RasterError::TooManyPages { count: 51, max: 50 });
+    assert_eq!(err.to_string(), "the file has 51 pages, more than the limit of 50");
+    let more = OpenOptions { max_pages: 60, ..Default::default() };
+    assert_eq!(Document::open(Arc::from(bytes), &more).unwrap().page_count(), 51);
+}
+
+/// A two-page PDF whose second page lacks something it references.
+fn with_broken_second_page(break_it: impl FnOnce(&mut lopdf::Dictionary)) -> Vec<u8> {
+    let spec = PageSpec { marks: vec![[10.0, 10.0, 40.0, 20.0]], ..Default::default() };
+    let bytes = make_pdf(&[spec.clone(), spec]);
+    let mut doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let second = *doc.get_pages().get(&2).unwrap();
+    break_it(doc.get_dictionary_mut(second).unwrap());
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn page_with_missing_content_is_a_page_error() {
+    let bytes = with_broken_second_page(|page| page.set("Contents", Object::Reference((999, 0))));
+    let doc = open(bytes).unwrap();
+    assert!(doc.render(0, &RenderOptions::default()).is_ok());
+    let err = doc.render(1, &RenderOptions::default()).unwrap_err();
+    assert!(!err.is_file_level());
+    assert!(matches!(err, RasterError::BrokenPage { page: 2, .. }), "{err:?}");
+    assert_eq!(err.to_string(), "page 2 is damaged: its content stream cannot be loaded");
+}
+
+#[test]
+fn page_with_missing_image_is_a_page_error() {
+    let bytes = with_broken_second_page(|page| {
+        page.set(
+            "Resources",
+            dictionary! { "XObject" => dictionary! { "Im0" => Object::Reference((777, 0)) } },
+        )
+    });
+    let doc = open(bytes).unwrap();
+    let err = doc.render(1, &RenderOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "page 2 is damaged: its image or form resource /Im0 cannot be loaded"
+    );
+}
+
+#[test]
+fn page_index_past_the_end_is_a_page_error() {
+    let doc = open(make_pdf(&[PageSpec::default()])).unwrap();
+    let err = doc.render(3, &RenderOptions::default()).unwrap_err();
+    assert_eq!(err, RasterError::NoSuchPage { page: 4, count: 1 });
+    assert!(!err.is_file_level());
+}
+
+#[test]
+fn invalid_options_are_refused() {
+    let doc = open(make_pdf(&[PageSpec::default()])).unwrap();
+    for options in [
+        RenderOptions { dpi: 0.0, ..Default::default() },
+        RenderOptions { dpi: f64::NAN, ..Default::default() },
+        RenderOptions { target_width: Some(0), ..Default::default() },
+        RenderOptions { image_scale: -1.0, ..Default::default() },
+        RenderOptions { max_pixels: 0, ..Default::default() },
+    ] {
+        assert!(
+            matches!(doc.plan(0, &options), Err(RasterError::InvalidOptions(_))),
+            "{options:?}"
+        );
+    }
+}
+
+#[test]
+fn max_pixels_scales_down_with_a_warning() {
+    let doc =
+        open(make_pdf(&[PageSpec { marks: vec![[0.0, 0.0, 100.0, 100.0]], ..Default::default() }]))
+            .unwrap();
+    // 200 x 100 pt at 150 DPI is 417 x 208 = 86736 px; allow 10000.
+    let options = RenderOptions { max_pixels: 10_000, ..Default::default() };
+    let page = doc.render(0, &options).unwrap();
+    let size = page.image.size();
+    assert!(size.area() <= 10_000, "{size}");
+    assert!(size.area() > 9_000, "{size} wastes the budget");
+    // The aspect ratio is kept within a pixel.
+    assert!((size.width as f64 / size.height as f64 - 2.0).abs() < 0.03, "{size}");
+    assert_eq!(page.warnings.len(), 1, "{:?}", page.warnings);
+    let expected = format!(
+        "page scaled to 0.34x ({}x{} px) to stay within 10000 pixels",
+        size.width, size.height
+    );
+    assert_eq!(page.warnings[0], expected);
+    // The left half of the page is black, the right half white, at the scaled size.
+    let gray = match page.image {
+        diagram_raster::PageImage::Gray(g) => g,
+        _ => unreachable!(),
+    };
+    assert!(gray.get_pixel(2, size.height / 2).0[0] < 20);
+    assert!(gray.get_pixel(size.width - 3, size.height / 2).0[0] > 235);
+}
+
+#[test]
+fn sides_above_65280_pixels_are_scaled_not_a_crash() {
+    // 100000 x 100 pt at 72 DPI: 100000 px wide, past the rasteriser's u16 sides;
+    // tall pages too.
+    let spec = PageSpec { media: [0.0, 0.0, 100_000.0, 100.0], ..Default::default() };
+    let doc = open(make_pdf(&[spec])).unwrap();
+    let page = doc.render(0, &RenderOptions { dpi: 72.0, ..Default::default() }).unwrap();
+    let size = page.image.size();
+    assert_eq!(size.width, 65280);
+    assert_eq!(size.height, 65);
+    assert_eq!(
+        page.warnings,
+        vec!["page scaled to 0.65x (65280x65 px) to stay within 65280 pixels per side".to_string()]
+    );
+    let spec =
+        PageSpec { media: [0.0, 0.0, 100.0, 100_000.0], rotate: Some(90), ..Default::default() };
+    let doc = open(make_pdf(&[spec])).unwrap();
+    let page = doc.render(0, &RenderOptions { dpi: 72.0, ..Default::default() }).unwrap();
+    // Turned sideways, the tall page is wide again.
+    assert_eq!((page.image.width(), page.image.height()), (65280, 65));
+    let spec = PageSpec { media: [0.0, 0.0, 100.0, 100_000.0], ..Default::default() };
+    let doc = open(make_pdf(&[spec])).unwrap();
+    let page = doc.render(0, &RenderOptions { dpi: 72.0, ..Default::default() }).unwrap();
+    assert_eq!((page.image.width(), page.image.height()), (65, 65280));
+}
+
+#[test]
+fn an_image_over_the_memory_limit_fails_its_page() {
+    let small = OpenOptions { max_image_bytes: 1 << 20, ..Default::default() };
+    let doc = Document::open(fixture("dataset-pid/image.png"), &small).unwrap();
+    let err = doc.render(0, &RenderOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, RasterError::ImageDecode { page: 1, kind: InputKind::Jpeg, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn pdfium_without_the_feature_says_how_to_get_it() {
+    if cfg!(feature = "pdfium") {
+        return;
+    }
+    let options = OpenOptions { renderer: diagram_raster::Renderer::Pdfium, ..Default::default() };
+    let doc = Document::open(Arc::from(make_pdf(&[PageSpec::default()])), &options).unwrap();
+    let err = doc.render(0, &RenderOptions::default()).unwrap_err();
+    assert!(matches!(err, RasterError::PdfiumUnavailable(_)), "{err:?}");
+}
