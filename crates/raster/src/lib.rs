@@ -49,19 +49,25 @@
 #![forbid(unsafe_code)]
 
 mod document;
+mod encode;
 mod error;
 mod images;
 mod options;
 mod page_image;
 mod pdf;
 mod pdf_check;
+mod pdfium;
 mod pixels;
 mod size;
 mod sniff;
 
 pub use document::{Document, PagePlan, RenderedPage};
+pub use encode::{encode_png, write_png, EncodeError, PngCompression, PngFilter, PngOptions};
 pub use error::RasterError;
 pub use options::{OpenOptions, RenderOptions, Renderer};
 pub use page_image::PageImage;
+pub use pdfium::pdfium_available;
+#[cfg(feature = "pdfium")]
+pub use pdfium::PDFIUM_LIBRARY_VAR;
 pub use pixels::luma;
 pub use sniff::{sniff, InputKind};
