@@ -23,6 +23,11 @@
 //! close), so pages rendered with pdfium never overlap, whatever the number of worker
 //! threads. Use hayro, the default renderer, for parallel rendering.
 //!
+//! Each page opens the document anew, with no cache: opening costs 0.04 to 0.3 ms on the
+//! fixture PDFs (parsing the cross-reference table; measured through pypdfium2 on the
+//! same library), loading a page 0.1 to 175 ms (its content, needed once per render
+//! anyway), and rendering it at 150 DPI much more.
+//!
 //! # Output
 //! A page is drawn onto an opaque white bitmap of exactly the asked size: pdfium stretches
 //! the displayed page (crop box, `/Rotate` and `/UserUnit` applied) over the whole
@@ -79,7 +84,18 @@ mod bound {
     static ONE_PAGE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
     /// Checks whether the pdfium renderer can be used, binding the library on the first
-    /// call (see the [module docs](self) for where it is looked for).
+    /// call.
+    ///
+    /// The library is looked for, in this order:
+    /// 1. [`PDFIUM_LIBRARY_VAR`] (`PDFIUM_DYNAMIC_LIB_PATH`): the library file or its folder.
+    ///    When it is set nothing else is tried, so a wrong setting is reported;
+    /// 2. the `pypdfium2_raw` package of the `python3` on `PATH`;
+    /// 3. the system library paths.
+    ///
+    /// `pip install pypdfium2==5.15.2` provides a library these bindings (pdfium 8125)
+    /// fit. A process binds pdfium once: the first outcome, library or error, holds for
+    /// the life of the process. pdfium renders one page at a time, whatever the number of
+    /// threads asking.
     ///
     /// # Errors
     /// [`RasterError::PdfiumUnavailable`] saying what was tried and how to install pdfium;
