@@ -164,3 +164,77 @@ fn render_converts_files_by_path_with_a_list_of_annotations() {
         text(&out.stderr).contains("annotations[0].region.vertices[0].x: 1.5 is outside [0, 1]")
     );
 }
+
+#[test]
+fn a_second_run_replaces_the_first_and_writes_only_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let valhall = fixtures().join("valhall");
+    let request = valhall.join("requests/valhall_mixed_4pages.json");
+    let args = |dpi: &'static str| {
+        vec![
+            "job".to_string(),
+            p(&request).to_string(),
+            "--files".into(),
+            p(&valhall).to_string(),
+            "--out".into(),
+            p(&out_dir).to_string(),
+            "--dpi".into(),
+            dpi.into(),
+            "--threads".into(),
+            "2".into(),
+            "--quiet".into(),
+        ]
+    };
+    let first =
+        Command::new(env!("CARGO_BIN_EXE_diagram-convert")).args(args("8")).output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert_eq!(text(&first.stderr), "", "--quiet prints nothing on success");
+    let before = fs::read(out_dir.join("valhall_mixed_4pages/page-3.png")).unwrap();
+    let second =
+        Command::new(env!("CARGO_BIN_EXE_diagram-convert")).args(args("9")).output().unwrap();
+    assert_eq!(second.status.code(), Some(0));
+    let after = fs::read(out_dir.join("valhall_mixed_4pages/page-3.png")).unwrap();
+    assert_ne!(before, after, "the page was rewritten at the new resolution");
+
+    let mut names: Vec<String> = fs::read_dir(out_dir.join("valhall_mixed_4pages"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> =
+        (1..=4).flat_map(|n| [format!("page-{n}.png"), format!("page-{n}.svg")]).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    let mut top: Vec<String> = fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    top.sort();
+    assert_eq!(top, ["job.json", "valhall_mixed_4pages"]);
+}
+
+#[test]
+fn render_takes_annotations_from_a_request_matched_by_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let valhall = fixtures().join("valhall");
+    let pdf = valhall.join("PH-ME-P-0003-001.pdf");
+    let request = valhall.join("requests/PH-ME-P-0003-001.json");
+    let out = run(&[
+        "render",
+        p(&pdf),
+        "--out",
+        p(&out_dir),
+        "--annotations",
+        p(&request),
+        "--dpi",
+        "10",
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let req: serde_json::Value = serde_json::from_slice(&fs::read(&request).unwrap()).unwrap();
+    let wanted = req["items"][0]["annotations"].as_array().unwrap().len();
+    let svg = fs::read_to_string(out_dir.join("PH-ME-P-0003-001/page-1.svg")).unwrap();
+    assert_eq!(svg.matches("<metadata>").count(), wanted);
+}
