@@ -10,39 +10,42 @@
 //! by hayro at 150 DPI. The goal for gray pages (the default): encoding costs at most a
 //! quarter of rendering the page, with a file no larger than
 //! `pdftoppm -r 150 -gray -png` writes (1,690,823 bytes for the A0 sheet
-//! PH-25578-P-4110010-001). Fast + Paeth is the only setting measured that meets the time
-//! goal on every page with room to spare and the size goal everywhere; zlib level 3
-//! without a filter writes files a sixth smaller but takes a quarter of the render time
-//! on the A1 sheet PH-ME-P-0003-001, whose vector content hayro draws in 0.13 s.
+//! PH-25578-P-4110010-001). Fast + Paeth meets both on every page measured with room to
+//! spare; zlib level 3 without a filter writes gray files a sixth smaller but takes
+//! about a quarter of the render time on the A1 sheet PH-ME-P-0003-001, whose vector
+//! content hayro draws in 0.13 s; Fast + Up is as fast but misses the size goal.
 //!
-//! Gray, one encode in ms / output size in MB (release build, 2 shared cores; medians
-//! of the criterion bench `benches/render.rs` for the rows marked there):
+//! Criterion medians on the A0 sheet at 150 DPI (7032x4965), `cargo bench --bench
+//! render` (release, 2 cores shared with other builds, so absolute times are inflated;
+//! the ratios are what matter). hayro renders this page, gray, in 425 ms:
 //!
-//! | compression | filter | A0 vector 7031x4964 | A1 scan 4966x3507 | A1 vector 4966x3507 |
-//! |---|---|---|---|---|
-//! | hayro render (for scale) | | 370 ms | 390 ms | 130 ms |
-//! | **Fast** | **Paeth** | **23 / 1.51** | **15 / 0.62** | **15 / 0.47** |
-//! | Fast | Adaptive | 36 / 1.49 | 20 / 0.61 | 28 / 0.46 |
-//! | Fast | Up | 18 / 2.53 | 8 / 0.96 | 13 / 0.77 |
-//! | Fast | Sub | 30 / 2.72 | 12 / 0.98 | 13 / 0.71 |
-//! | Level(1) | Up | 37 / 1.65 | 17 / 0.72 | 19 / 0.54 |
-//! | Level(3) | None | 56 / 1.26 | 30 / 0.56 | 35 / 0.39 |
-//! | Level(3) | Adaptive | 77 / 1.27 | 47 / 0.55 | 46 / 0.39 |
-//! | Level(6) | Adaptive | 131 / 1.23 | 63 / 0.54 | 81 / 0.38 |
-//! | Level(9) | Adaptive | 2723 / 1.21 | 1136 / 0.53 | 1074 / 0.37 |
+//! | compression | filter | gray ms | gray bytes | RGB ms | RGB bytes |
+//! |---|---|---|---|---|---|
+//! | **Fast** | **Paeth** (default) | **31** | **1,509,675** | **65** | **3,964,298** |
+//! | Fast | Adaptive | 57 | 1,490,108 | 165 | 3,914,439 |
+//! | Fast | Up | 27 | 2,577,763 | 75 | 7,237,044 |
+//! | Level(1) | Up | 43 | 1,674,006 | 121 | 3,650,055 |
+//! | Level(3) | None | 68 | 1,277,700 | 164 | 2,578,372 |
+//! | Level(6) | Adaptive | 171 | 1,258,444 | 465 | 2,673,708 |
 //!
-//! Colour (RGB) costs about three times as much for three times the bytes; the same
-//! default keeps it near a fifth to a third of the render time. For smaller colour
-//! files, `Level(3)` with no filter is the best trade measured:
+//! So the default costs 7% of the render in gray and 15% in colour, and writes 11% less
+//! than pdftoppm. The other pages, measured once per setting with a scratch program
+//! (ms / MB; hayro renders the A1 scan PH-ME-P-0156-002 in 390 ms and the A1 vector sheet
+//! PH-ME-P-0003-001 in 130 ms):
 //!
-//! | compression | filter | A0 vector | A1 scan | A1 vector |
-//! |---|---|---|---|---|
-//! | **Fast** | **Paeth** | **69 / 3.97** | **55 / 1.66** | **49 / 1.22** |
-//! | Fast | Adaptive | 141 / 3.92 | 94 / 1.65 | 82 / 1.20 |
-//! | Level(1) | Up | 92 / 3.58 | 49 / 1.69 | 43 / 1.25 |
-//! | Level(3) | None | 153 / 2.53 | 97 / 1.18 | 57 / 0.79 |
-//! | Level(6) | None | 401 / 2.37 | 117 / 1.15 | 112 / 0.76 |
-//! | Level(9) | Adaptive | 5947 / 2.30 | | |
+//! | compression | filter | A1 scan gray | A1 vector gray | A1 scan RGB | A1 vector RGB |
+//! |---|---|---|---|---|---|
+//! | **Fast** | **Paeth** | **15 / 0.62** | **15 / 0.47** | **55 / 1.66** | **49 / 1.22** |
+//! | Fast | Adaptive | 20 / 0.61 | 28 / 0.46 | 94 / 1.65 | 82 / 1.20 |
+//! | Level(1) | Up | 17 / 0.72 | 19 / 0.54 | 49 / 1.69 | 43 / 1.25 |
+//! | Level(3) | None | 30 / 0.56 | 35 / 0.39 | 97 / 1.18 | 57 / 0.79 |
+//! | Level(6) | Adaptive | 63 / 0.54 | 81 / 0.38 | 147 / 1.21 | 143 / 0.80 |
+//! | Level(9) | Adaptive | 1136 / 0.53 | 1074 / 0.37 | | |
+//!
+//! In colour, where no time goal applies, `Level(3)` with no filter is the best trade
+//! for smaller files: a third smaller than the default for about two and a half times
+//! the encoding time. `Level(9)` is never worth it: 13 to 21 times slower than `Level(6)`
+//! for files 2-3% smaller.
 
 use std::io::Write;
 

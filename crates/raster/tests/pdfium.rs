@@ -141,3 +141,33 @@ fn colour_mode_gives_rgb_and_gray_is_its_luma() {
     // Opaque white paper.
     assert!(rgb.pixels().any(|p| p.0 == [255, 255, 255]));
 }
+
+#[test]
+fn pages_rendered_from_many_threads_equal_one_by_one_renders() {
+    if !pdfium_or_skip("pages_rendered_from_many_threads_equal_one_by_one_renders") {
+        return;
+    }
+    // pdfium is not thread-safe; the backend serialises pages, so concurrent callers get
+    // exactly what sequential ones get.
+    let bytes: Arc<[u8]> =
+        std::fs::read(fixture("valhall/valhall_mixed_4pages.pdf")).unwrap().into();
+    let doc = open(&bytes, Renderer::Pdfium);
+    let options = RenderOptions { dpi: 30.0, ..Default::default() };
+    let sequential: Vec<_> = (0..4).map(|i| doc.render(i, &options).unwrap().image).collect();
+    let concurrent: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|n| {
+                let (doc, options) = (&doc, &options);
+                s.spawn(move || doc.render(n % 4, options).unwrap().image)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (n, image) in concurrent.iter().enumerate() {
+        assert!(
+            *image == sequential[n % 4],
+            "page {} differs when rendered concurrently",
+            n % 4 + 1
+        );
+    }
+}
