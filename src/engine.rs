@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Condvar, Mutex};
 
 use diagram_core::{Annotation, ConvertRequest, FileRef, Job, PageResult, ResultItem};
-use diagram_raster::{Document, OpenOptions, RenderOptions};
+use diagram_raster::{pdfium_available, Document, OpenOptions, RenderOptions, Renderer};
 use diagram_svg_writer::SvgOptions;
 
 use crate::job::JobHandle;
@@ -98,8 +98,10 @@ impl Converter {
     /// The job ends [`Completed`](diagram_core::JobStatus::Completed) when its request
     /// could be worked through, even if files or pages failed (their `errorMessage`
     /// says why); [`Failed`](diagram_core::JobStatus::Failed) with a job-level
-    /// `errorMessage` when it could not run at all, was cancelled, or its results could
-    /// not be stored. A job that is not queued (already run) is returned as it is.
+    /// `errorMessage` when it could not run at all (options out of range, no output
+    /// format, pdfium asked for but not available, no worker threads), was cancelled, or
+    /// its results could not be stored. A job that is not queued (already run) is
+    /// returned as it is.
     ///
     /// Do not call this from inside a rayon pool's worker: it blocks while pages convert.
     pub fn run(&self, job: &JobHandle, resolver: &dyn FileResolver, sink: &dyn Sink) -> Job {
@@ -142,6 +144,10 @@ impl Converter {
             grayscale,
         };
         render.validate().map_err(|e| e.to_string())?;
+        if o.renderer == Renderer::Pdfium {
+            // Asked for by name: failing the job says it once, instead of on every file.
+            pdfium_available().map_err(|e| e.to_string())?;
+        }
         if !(o.formats.png || o.formats.svg) {
             return Err("no output format is selected".to_string());
         }

@@ -238,3 +238,23 @@ fn render_takes_annotations_from_a_request_matched_by_file_name() {
     let svg = fs::read_to_string(out_dir.join("PH-ME-P-0003-001/page-1.svg")).unwrap();
     assert_eq!(svg.matches("<metadata>").count(), wanted);
 }
+
+#[test]
+fn pdfium_asked_for_but_absent_fails_the_job_with_status_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let valhall = fixtures().join("valhall");
+    let request = valhall.join("requests/PH-ME-P-0003-001.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_diagram-convert"))
+        .args(["job", p(&request), "--files", p(&valhall), "--out", p(&out_dir)])
+        .args(["--renderer", "pdfium", "--quiet"])
+        .env("PDFIUM_DYNAMIC_LIB_PATH", dir.path().join("no-such-libpdfium.so"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("pdfium is not available"), "{}", text(&out.stderr));
+    let job: serde_json::Value =
+        serde_json::from_slice(&fs::read(out_dir.join("job.json")).unwrap()).unwrap();
+    assert_eq!(job["status"], "Failed");
+    assert!(job["errorMessage"].as_str().unwrap().contains("pdfium"));
+}
