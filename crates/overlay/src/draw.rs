@@ -98,10 +98,16 @@ pub fn draw(
             let mut tx = px0;
             while tx < px1 {
                 let tw = (px1 - tx).min(TILE);
-                let pixmap = tile.get_or_insert_with(|| {
-                    Pixmap::new(TILE, TILE).expect("a 512x512 pixmap is a valid size")
-                });
-                pixmap.fill(tiny_skia::Color::TRANSPARENT);
+                // A tile of exactly the covered pixels: clearing a full 512 x 512 tile for
+                // every small box would cost more than drawing it.
+                let pixmap = match &mut tile {
+                    Some(p) if p.width() == tw && p.height() == th => {
+                        p.fill(tiny_skia::Color::TRANSPARENT);
+                        p
+                    }
+                    slot => slot
+                        .insert(Pixmap::new(tw, th).expect("a tile has 1 to 512 pixels per side")),
+                };
                 paint_shape(pixmap, &path, &shape.style, tx, ty);
                 composite(pixmap, pixels, size.width, channels, (tx, ty, tw, th));
                 tx += tw;
@@ -177,7 +183,7 @@ fn composite(
     let n = channels.bytes();
     let src = tile.data();
     for row in 0..th as usize {
-        let src_row = &src[row * TILE as usize * 4..][..tw as usize * 4];
+        let src_row = &src[row * tw as usize * 4..][..tw as usize * 4];
         let start = ((ty as usize + row) * page_width as usize + tx as usize) * n;
         let dst_row = &mut pixels[start..start + tw as usize * n];
         for (s, d) in src_row.chunks_exact(4).zip(dst_row.chunks_exact_mut(n)) {
