@@ -174,7 +174,13 @@ mod bound {
     fn bind_error(e: PdfiumError) -> String {
         match e {
             PdfiumError::LoadLibraryError(e) => {
-                let text = e.to_string();
+                // libloading says "dlopen failed" and keeps the reason in its source.
+                let mut text = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(inner) = source {
+                    text = format!("{text}: {inner}");
+                    source = inner.source();
+                }
                 if text.contains("undefined symbol") || text.contains("symbol not found") {
                     format!("{text} (an older pdfium than the 8125 these bindings need)")
                 } else {
@@ -319,7 +325,9 @@ mod bound {
                     panic!("DIAGRAM_CONVERT_REQUIRE_PDFIUM=1 but {e}")
                 }
                 Err(e) => {
-                    eprintln!("note: skipping a pdfium test: {e}");
+                    // Straight to stderr: the test harness would swallow `eprintln!`.
+                    let note = format!("note: skipping a pdfium test: {e}\n");
+                    std::io::Write::write_all(&mut std::io::stderr(), note.as_bytes()).ok();
                     false
                 }
             }

@@ -19,6 +19,8 @@ fn a_wrong_library_path_is_reported_with_the_install_hint_on_every_call() {
     let err = pdfium_available().unwrap_err();
     let RasterError::PdfiumUnavailable(message) = &err else { panic!("{err:?}") };
     assert!(message.contains(&missing.display().to_string()), "{message}");
+    // The reason, not just "dlopen failed".
+    assert!(message.contains("No such file"), "{message}");
     assert!(message.contains("pip install pypdfium2==5.15.2"), "{message}");
     assert!(err.is_file_level());
 

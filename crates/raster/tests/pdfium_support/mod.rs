@@ -21,7 +21,9 @@ pub fn pdfium_or_skip(test: &str) -> bool {
             panic!("DIAGRAM_CONVERT_REQUIRE_PDFIUM=1 but {e}")
         }
         Err(e) => {
-            eprintln!("note: skipping {test}: {e}");
+            // Straight to stderr: the test harness would swallow `eprintln!`.
+            let note = format!("note: skipping {test}: {e}\n");
+            std::io::Write::write_all(&mut std::io::stderr(), note.as_bytes()).ok();
             false
         }
     }
