@@ -7,7 +7,7 @@ use hayro::hayro_interpret::{InterpreterSettings, InterpreterWarning};
 use hayro::hayro_syntax::object::dict::keys::{CONTENTS, USER_UNIT};
 use hayro::hayro_syntax::object::{Array, Dict, Stream};
 use hayro::hayro_syntax::page::{Page, Rotation};
-use hayro::hayro_syntax::{DecryptionError, LoadPdfError, Pdf, PdfData};
+use hayro::hayro_syntax::{DecryptionError, Filter, LoadPdfError, Pdf, PdfData};
 use hayro::kurbo::Affine;
 use hayro::vello_cpu::color::palette::css::WHITE;
 use hayro::vello_cpu::{self, Pixmap, RasterizerSettings, RenderContext, TargetInit};
@@ -221,7 +221,10 @@ fn geometry(page: &Page<'_>) -> Result<PageGeometry, GeometryError> {
 fn check_page(page: &Page<'_>) -> Result<(), String> {
     let raw = page.raw();
     if let Some(stream) = raw.get::<Stream<'_>>(CONTENTS) {
-        stream.decoded_data().map_err(|_| "its content stream cannot be decoded".to_string())?;
+        // hayro decodes and keeps the stream; `None` means the decoding failed.
+        if page.page_stream().is_none() || !inflates(&stream) {
+            return Err("its content stream cannot be decoded".to_string());
+        }
     } else if let Some(array) = raw.get::<Array<'_>>(CONTENTS) {
         let listed = array.raw_iter().count();
         let streams: Vec<Stream<'_>> = array.iter::<Stream<'_>>().collect();
@@ -232,7 +235,9 @@ fn check_page(page: &Page<'_>) -> Result<(), String> {
             ));
         }
         for s in streams {
-            s.decoded_data().map_err(|_| "a content stream cannot be decoded".to_string())?;
+            if s.decoded_data().is_err() || !inflates(&s) {
+                return Err("a content stream cannot be decoded".to_string());
+            }
         }
     } else if raw.contains_key(CONTENTS) {
         return Err("its content stream cannot be loaded".to_string());
@@ -249,6 +254,29 @@ fn check_page(page: &Page<'_>) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether a Flate-compressed stream starts with valid compressed data.
+///
+/// hayro's inflater is lenient (pdf.js's): data that is not deflate at all decodes to
+/// junk, which draws nothing. A strict inflater that finds corrupt data within the
+/// first 64 KiB of output, both as zlib and as raw deflate, marks such a stream; a cut
+/// tail or a bad checksum is left to hayro, as viewers do. The probe is bounded, so
+/// the check stays cheap.
+fn inflates(stream: &Stream<'_>) -> bool {
+    use miniz_oxide::inflate::{decompress_to_vec_with_limit, decompress_to_vec_zlib_with_limit};
+    const PROBE: usize = 64 << 10;
+    if stream.filters().first() != Some(&Filter::FlateDecode) {
+        return true;
+    }
+    let raw = stream.raw_data();
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return true;
+    }
+    // `Failed` is corrupt data; a cut tail or a bad checksum has other statuses.
+    let yields = |r: Result<Vec<u8>, miniz_oxide::inflate::DecompressError>| !matches!(r, Err(e) if e.status == miniz_oxide::inflate::TINFLStatus::Failed);
+    yields(decompress_to_vec_zlib_with_limit(&raw, PROBE))
+        || yields(decompress_to_vec_with_limit(&raw, PROBE))
 }
 
 fn missing(what: &str, name: &[u8]) -> String {

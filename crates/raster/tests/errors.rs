@@ -280,3 +280,24 @@ fn pdfium_without_the_feature_says_how_to_get_it() {
     let err = doc.render(0, &RenderOptions::default()).unwrap_err();
     assert!(matches!(err, RasterError::PdfiumUnavailable(_)), "{err:?}");
 }
+
+#[test]
+fn page_with_undecodable_content_is_a_page_error() {
+    let spec = PageSpec { marks: vec![[10.0, 10.0, 40.0, 20.0]], ..Default::default() };
+    let mut doc = lopdf::Document::load_mem(&make_pdf(&[spec.clone(), spec])).unwrap();
+    let second = *doc.get_pages().get(&2).unwrap();
+    let content =
+        doc.get_dictionary(second).unwrap().get(b"Contents").unwrap().as_reference().unwrap();
+    let garbage = lopdf::Stream::new(
+        dictionary! { "Filter" => "FlateDecode" },
+        // Not deflate: the first block has the reserved type 3.
+        b"\xff\xfe this is not deflate data".to_vec(),
+    );
+    doc.objects.insert(content, Object::Stream(garbage));
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    let doc = open(out).unwrap();
+    assert!(doc.render(0, &RenderOptions::default()).is_ok());
+    let err = doc.render(1, &RenderOptions::default()).unwrap_err();
+    assert_eq!(err.to_string(), "page 2 is damaged: its content stream cannot be decoded");
+}
