@@ -11,9 +11,10 @@ use diagram_core::FileRef;
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     /// No file matches the reference.
-    #[error("file not found (looked for {looked_for})")]
+    #[error("file not found in the files folder (looked for {looked_for})")]
     NotFound {
-        /// The names tried, relative to the root, e.g. `a.pdf, a.pdf.pdf, ...`.
+        /// The names tried, relative to the root, e.g.
+        /// `a.pdf and a.pdf.<ext>, <ext> one of pdf, png, jpg, jpeg, tif, tiff, lower or upper case`.
         looked_for: String,
     },
     /// The reference would read outside the resolver's root.
@@ -200,9 +201,17 @@ impl FileResolver for DirResolver {
             }
             return Ok(bytes.into());
         }
-        let shown: Vec<String> =
-            candidates.iter().take(7).map(|c| c.display().to_string()).collect();
-        Err(ResolveError::NotFound { looked_for: format!("{}, ...", shown.join(", ")) })
+        let exts = INPUT_EXTENSIONS.join(", ");
+        let looked_for = match file {
+            FileRef::Id(id) => format!("{id}.<ext>"),
+            _ => {
+                let bare = candidates[0].display();
+                format!("{bare} and {bare}.<ext>")
+            }
+        };
+        Err(ResolveError::NotFound {
+            looked_for: format!("{looked_for}, <ext> one of {exts}, lower or upper case"),
+        })
     }
 }
 
