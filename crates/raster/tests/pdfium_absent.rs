@@ -1,0 +1,28 @@
+//! With no `PDFIUM_DYNAMIC_LIB_PATH`, no `python3` on `PATH` and no pdfium in the system
+//! library paths, the error lists what was tried and how to install pdfium. Its own test
+//! binary: a process binds pdfium once, and this one hides python3 before the first try.
+#![cfg(feature = "pdfium")]
+
+use diagram_raster::{pdfium_available, RasterError, PDFIUM_LIBRARY_VAR};
+
+#[test]
+fn without_any_pdfium_the_error_lists_every_place_tried() {
+    // The only test in this binary, so nothing else reads the environment meanwhile.
+    std::env::remove_var(PDFIUM_LIBRARY_VAR);
+    let empty = std::env::temp_dir().join("diagram-convert-empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::env::set_var("PATH", &empty);
+
+    match pdfium_available() {
+        // A machine with pdfium in its system library paths binds it: nothing to check.
+        Ok(()) => eprintln!("note: pdfium found in the system library paths"),
+        Err(RasterError::PdfiumUnavailable(message)) => {
+            eprintln!("{message}");
+            assert!(message.contains("python3's pypdfium2_raw: cannot run python3"), "{message}");
+            assert!(message.contains("system library paths: "), "{message}");
+            assert!(message.contains("pip install pypdfium2==5.15.2"), "{message}");
+            assert!(message.contains("PDFIUM_DYNAMIC_LIB_PATH"), "{message}");
+        }
+        Err(other) => panic!("unexpected error: {other:?}"),
+    }
+}
