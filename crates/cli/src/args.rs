@@ -10,7 +10,7 @@ Exit status:
   1  usage error, or a file or folder that cannot be read or written
   2  the request was refused (it breaks the contract; every violation is printed)
   3  the job completed, but some files or pages failed (see job.json)
-  4  the job failed as a whole (cancelled, results not stored, invalid options)";
+  4  the job failed as a whole (pdfium asked for but not found, results not stored)";
 
 /// Converts engineering diagrams (PDF, PNG, JPEG, TIFF) and their detected tag
 /// annotations into a PNG and an interactive SVG per page, offline.
