@@ -113,6 +113,7 @@ impl SvgDevice {
 
     fn finish(mut self) -> VectorLayer {
         self.flush();
+        self.full();
         let mut markup = String::with_capacity(self.defs.len() + self.body.len() + 16);
         if !self.defs.is_empty() {
             markup.push_str("<defs>");
@@ -129,7 +130,8 @@ impl SvgDevice {
     }
 
     fn full(&mut self) -> bool {
-        if !self.over_budget && self.body.len() + self.defs.len() > self.s.budget {
+        let pending = self.pending.as_ref().map_or(0, |p| p.d.d.len() + p.attrs.len());
+        if !self.over_budget && self.body.len() + self.defs.len() + pending > self.s.budget {
             self.over_budget = true;
         }
         self.over_budget
