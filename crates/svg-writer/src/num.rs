@@ -74,6 +74,7 @@ impl PathData {
         self.needs_sep = false;
     }
 
+    /// A number; a space separates it from a previous number unless its minus sign does.
     fn fixed(&mut self, v: i64) {
         if self.needs_sep && v >= 0 {
             self.d.push(' ');
@@ -82,8 +83,7 @@ impl PathData {
         self.needs_sep = true;
     }
 
-    /// Whether a `.5`-style number would run into the previous one (`1.5.5` is valid SVG
-    /// but hard to read); a leading-dot number after a number with a dot gets a space.
+    /// The offset from the current point to `p`, both on the grid.
     fn rel(&mut self, p: (i64, i64)) {
         self.fixed(p.0 - self.cur.0);
         self.fixed(p.1 - self.cur.1);
