@@ -288,15 +288,18 @@ fn store(
         png: converted.png.as_deref(),
         svg: converted.svg.as_deref(),
     };
-    match sink.page(output) {
-        Ok(stored) => PageResult {
+    // An embedder's sink that panics fails the page, not the whole job.
+    let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sink.page(output)));
+    match stored {
+        Ok(Ok(stored)) => PageResult {
             page,
             svg_url: stored.svg_url,
             png_url: stored.png_url,
             error_message: None,
             warnings: converted.warnings,
         },
-        Err(e) => PageResult::failed(page, e.to_string()),
+        Ok(Err(e)) => PageResult::failed(page, e.to_string()),
+        Err(_) => PageResult::failed(page, "the sink crashed while storing the page".into()),
     }
 }
 

@@ -236,3 +236,29 @@ fn an_interrupted_write_leaves_no_partial_file() {
     assert_eq!(results[0].png_url.as_deref(), Some("good/page-1.png"));
     assert_eq!(results[0].svg_url.as_deref(), Some("good/page-1.svg"));
 }
+
+/// A sink with a bug: it panics on page 2 of the first item.
+struct PanickingSink(MemorySink);
+
+impl Sink for PanickingSink {
+    fn page(&self, output: PageOutput<'_>) -> Result<StoredPage, SinkError> {
+        assert_ne!((output.item, output.page), (0, 2), "sink bug");
+        self.0.page(output)
+    }
+}
+
+#[test]
+fn a_panicking_sink_fails_only_that_page() {
+    let dir = files_dir();
+    let sink = PanickingSink(MemorySink::new());
+    let job = Converter::new(options(2)).convert(
+        request(FOUR),
+        &DirResolver::new(dir.path()).unwrap(),
+        &sink,
+    );
+    assert_eq!(job.status, JobStatus::Completed);
+    let errors = page_errors(&job, 0);
+    assert_eq!(errors[1].as_deref(), Some("the sink crashed while storing the page"));
+    assert_eq!(page_errors(&job, 1), [None, None]);
+    assert_eq!(sink.0.pages().len(), 5);
+}
