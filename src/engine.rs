@@ -2,6 +2,7 @@
 //! with a bounded number in flight, every failure kept to its file or page.
 
 use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex};
 
 use diagram_core::{Annotation, ConvertRequest, FileRef, Job, PageResult, ResultItem};
@@ -11,7 +12,7 @@ use diagram_svg_writer::SvgOptions;
 use crate::job::JobHandle;
 use crate::key::KeyAllocator;
 use crate::options::ConvertOptions;
-use crate::page::{convert_page_guarded, PageSettings};
+use crate::page::{convert_page_guarded, panic_message, PageSettings};
 use crate::resolve::FileResolver;
 use crate::sink::{PageOutput, Sink};
 
@@ -201,10 +202,18 @@ impl Converter {
                     job.file_started(0);
                     continue;
                 }
-                let doc =
-                    resolver.resolve(&item.file).map_err(|e| e.to_string()).and_then(|bytes| {
-                        Document::open(bytes, &open_options).map_err(|e| e.to_string())
-                    });
+                // A parser may panic on a hostile file, and an embedder's store may have
+                // bugs: either fails this file only.
+                let doc = catch_unwind(AssertUnwindSafe(|| {
+                    let bytes = resolver.resolve(&item.file).map_err(|e| e.to_string())?;
+                    Document::open(bytes, &open_options).map_err(|e| e.to_string())
+                }))
+                .unwrap_or_else(|p| {
+                    Err(format!(
+                        "the file could not be read: the reader crashed: {}",
+                        panic_message(&p)
+                    ))
+                });
                 let doc = match doc {
                     Ok(doc) => Arc::new(doc),
                     Err(message) => {

@@ -156,12 +156,16 @@ pub(crate) fn convert_page_guarded(
 const PAGE_STACK_BYTES: usize = 32 << 20;
 
 fn crashed(payload: &Box<dyn std::any::Any + Send>) -> String {
-    let message = payload
+    format!("the renderer crashed on this page: {}", panic_message(payload))
+}
+
+/// The message a panic was raised with.
+pub(crate) fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
+    payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".to_string());
-    format!("the renderer crashed on this page: {message}")
+        .unwrap_or_else(|| "no message".to_string())
 }
 
 fn show_duration(d: Duration) -> String {

@@ -262,3 +262,28 @@ fn a_panicking_sink_fails_only_that_page() {
     assert_eq!(page_errors(&job, 1), [None, None]);
     assert_eq!(sink.0.pages().len(), 5);
 }
+
+/// A store with a bug: it panics for one file.
+struct PanickingResolver(DirResolver);
+
+impl diagram_convert::FileResolver for PanickingResolver {
+    fn resolve(
+        &self,
+        file: &FileRef,
+    ) -> Result<std::sync::Arc<[u8]>, diagram_convert::ResolveError> {
+        assert_ne!(file, &FileRef::ExternalId("four.pdf".into()), "store bug");
+        self.0.resolve(file)
+    }
+}
+
+#[test]
+fn a_panic_while_opening_fails_only_that_file() {
+    let dir = files_dir();
+    let resolver = PanickingResolver(DirResolver::new(dir.path()).unwrap());
+    let job = Converter::new(options(2)).convert(request(FOUR), &resolver, &MemorySink::new());
+    assert_eq!(job.status, JobStatus::Completed);
+    let e = job.items[0].error_message.as_deref().unwrap();
+    assert!(e.starts_with("the file could not be read: the reader crashed: "), "{e}");
+    assert!(e.contains("store bug"), "{e}");
+    assert_eq!(page_errors(&job, 1), [None, None]);
+}
