@@ -254,11 +254,9 @@ fn run_case(
     if cfg.renderer == RendererName::Pdfium {
         if let Err(e) = engine::pdfium_available() {
             if run.require_pdfium {
-                return Outcome::Failed(vec![format!(
-                    "DIAGRAM_CONVERT_REQUIRE_PDFIUM=1 and pdfium is not available: {e}"
-                )]);
+                return Outcome::Failed(vec![format!("DIAGRAM_CONVERT_REQUIRE_PDFIUM=1: {e}")]);
             }
-            return Outcome::Skipped(format!("pdfium not available: {e}"));
+            return Outcome::Skipped(e);
         }
     }
 
