@@ -100,6 +100,16 @@ impl Document {
     /// the nearest pixel. A page above [`max_pixels`](RenderOptions::max_pixels) or with a
     /// side above 65280 pixels is scaled down to fit, with a warning.
     pub fn plan(&self, index: usize, options: &RenderOptions) -> Result<PagePlan, RasterError> {
+        self.plan_at(index, options).map(|(plan, _)| plan)
+    }
+
+    /// [`Document::plan`] and the scale the size was rounded from (pixels per point, or
+    /// per image pixel).
+    fn plan_at(
+        &self,
+        index: usize,
+        options: &RenderOptions,
+    ) -> Result<(PagePlan, f64), RasterError> {
         options.validate()?;
         self.check_index(index)?;
         let (geometry, scale) = match &self.inner {
@@ -118,8 +128,8 @@ impl Document {
                 (geometry, options.image_scale)
             }
         };
-        let (size, warning) = size::fit(&geometry, scale, options.max_pixels);
-        Ok(PagePlan { geometry, size, warnings: warning.into_iter().collect() })
+        let (size, scale, warning) = size::fit(&geometry, scale, options.max_pixels);
+        Ok((PagePlan { geometry, size, warnings: warning.into_iter().collect() }, scale))
     }
 
     /// Renders page `index` (from 0) at the size [`Document::plan`] gives, onto an
@@ -131,11 +141,11 @@ impl Document {
         index: usize,
         options: &RenderOptions,
     ) -> Result<RenderedPage, RasterError> {
-        let PagePlan { geometry, size, mut warnings } = self.plan(index, options)?;
+        let (PagePlan { geometry, size, mut warnings }, scale) = self.plan_at(index, options)?;
         let image = match &self.inner {
             Inner::Pdf(p) => match self.renderer {
                 Renderer::Hayro => {
-                    let (image, more) = p.render(index, size, options.grayscale)?;
+                    let (image, more) = p.render(index, size, scale, options.grayscale)?;
                     warnings.extend(more);
                     image
                 }

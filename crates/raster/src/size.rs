@@ -9,16 +9,16 @@ pub(crate) const MAX_SIDE: u32 = 65_280;
 
 /// The pixel size of a page at `scale` output pixels per point (per pixel for images),
 /// scaled down when it exceeds `max_pixels` or a side exceeds [`MAX_SIDE`]; the warning
-/// says so.
+/// says so. Also returns the scale that size was rounded from.
 pub(crate) fn fit(
     geometry: &PageGeometry,
     scale: f64,
     max_pixels: u64,
-) -> (PixelSize, Option<String>) {
+) -> (PixelSize, f64, Option<String>) {
     let natural = geometry.pixel_size(scale);
     let fits = |s: PixelSize| s.area() <= max_pixels && s.width <= MAX_SIDE && s.height <= MAX_SIDE;
     if fits(natural) {
-        return (natural, None);
+        return (natural, scale, None);
     }
     let (w, h) = geometry.displayed_size_pt();
     let (w, h) = (w * scale, h * scale);
@@ -41,5 +41,5 @@ pub(crate) fn fit(
         "page scaled to {factor:.2}x ({}x{} px) to stay within {limit}",
         size.width, size.height
     );
-    (size, Some(warning))
+    (size, scale * factor, Some(warning))
 }
