@@ -7,7 +7,7 @@
 #
 # Prints one Markdown table: wall time, peak memory (max RSS of the largest process, from
 # /usr/bin/time), output bytes, and each tool's time as a ratio to ours (PNG only) from
-# the same run. Each command runs RUNS times (default 3); the table shows the fastest run.
+# the same run. Each command runs RUNS times (default 3); the table shows the median wall time and the highest peak RSS.
 #
 # Usage: scripts/compare-peers.sh            (from the repository root)
 #        RUNS=1 KEEP=1 scripts/compare-peers.sh   (one run each; keep the outputs)
@@ -62,22 +62,25 @@ annotations=$(python3 -c 'import json,sys; print(sum(len(i["annotations"]) for i
 
 # ---- measuring ----
 # measure NAME CMD...: runs CMD $runs times in a fresh output folder $work/out/NAME and
-# records the fastest wall time, its peak RSS and the output bytes.
+# records the median wall time, the highest peak RSS and the output bytes.
 declare -A wall rss bytes
 order=()
 measure() {
   local name=$1; shift
-  local best="" best_rss=""
+  local times=() peak=0
   for ((r = 1; r <= runs; r++)); do
     rm -rf "$work/out/$name"; mkdir -p "$work/out/$name"
     OUT=$work/out/$name /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null
     read -r t m <"$work/time"
-    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; best_rss=$m; fi
+    times+=("$t")
+    [ "$m" -gt "$peak" ] && peak=$m
   done
-  wall[$name]=$best; rss[$name]=$best_rss
+  # The median wall time (the machines are shared and noisy) and the highest peak RSS.
+  wall[$name]=$(printf '%s\n' "${times[@]}" | sort -g | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}')
+  rss[$name]=$peak
   bytes[$name]=$(find "$work/out/$name" -type f \( -name '*.png' -o -name '*.svg' \) -printf '%s\n' | awk '{s+=$1} END{print s+0}')
   order+=("$name")
-  say "$(printf '%-34s %7.2f s  %7d KB' "$name" "$best" "$best_rss")"
+  say "$(printf '%-34s %7.2f s  %7d KB' "$name" "${wall[$name]}" "$peak")"
 }
 export dpi
 # Peers: one process per file, two at a time.
@@ -99,7 +102,7 @@ measure "diagram-convert PNG+SVG" bash -c \
 base=${wall["diagram-convert PNG"]}
 echo
 echo "Ten Valhall pages at ${dpi} DPI, gray, two at a time; ${annotations} annotations in the SVGs;"
-echo "fastest of ${runs} run(s); $(nproc) cores; $(date -u +%Y-%m-%d)."
+echo "median of ${runs} run(s); $(nproc) cores; $(date -u +%Y-%m-%d)."
 echo
 echo "| tool | wall time | time / ours (PNG) | peak RSS (largest process) | output |"
 echo "|---|---:|---:|---:|---:|"
