@@ -1,5 +1,6 @@
 //! SVG writing on real pages: the vector layer of A1 and A0 sheets (grayscale on and
-//! off) and the raster layer of a scan (PNG rendered once, outside the measurement).
+//! off), the raster layer of a scan, and the dense A4 sheet whose vector drawing is past
+//! the size budget (PNGs rendered once, outside the measurement).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -39,6 +40,8 @@ fn svg(c: &mut Criterion) {
         bench_file(c, "PH-25578-P-4110010-001", grayscale);
     }
     bench_file(c, "PH-ME-P-0152-001", true);
+    // The dense A4 sheet: vector drawing past the budget, raster layer.
+    bench_file(c, "PH-25578-P-4110006-001", true);
 }
 
 criterion_group! {

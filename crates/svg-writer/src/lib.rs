@@ -48,6 +48,8 @@
 #![forbid(unsafe_code)]
 
 mod annotations;
+#[cfg(test)]
+mod budget_tests;
 mod num;
 mod vector;
 mod xml;
@@ -57,6 +59,7 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use diagram_core::{Annotation, PageGeometry};
 use diagram_overlay::Scene;
+use hayro::hayro_interpret::InterpreterCache;
 use hayro::hayro_syntax::Pdf;
 
 use crate::vector::{vector_layer, VectorLayer, VectorSettings};
@@ -95,7 +98,9 @@ pub struct SvgOptions {
     /// gray); the raster layer is the engine's PNG, gray already. Default: `true`.
     pub grayscale: bool,
     /// The largest vector page layer `auto` keeps, in bytes; past it the layer is written
-    /// again at one decimal fewer, then replaced by the page PNG. Default: 6 MiB
+    /// again at one decimal fewer (unless the first pass shows it cannot fit either), then
+    /// replaced by the page PNG. A pass stops writing as soon as it passes this size; the
+    /// rest of the page is only checked for scans and unsupported features. Default: 6 MiB
     /// (6,291,456), which on the Valhall set keeps every vector sheet but the dense A4
     /// one vector, with a median SVG under 2 MB.
     pub max_vector_bytes: usize,
@@ -253,13 +258,15 @@ fn page_layer(
         budget: if auto { options.max_vector_bytes } else { usize::MAX },
         detect_scan: auto,
     };
-    let mut layer: VectorLayer = vector_layer(page, &geometry, settings(options.decimals));
+    // Fonts and images parsed by the first pass serve the retry too.
+    let cache = InterpreterCache::new();
+    let mut layer: VectorLayer = vector_layer(page, &geometry, settings(options.decimals), &cache);
     if layer.scan {
         // The page is essentially one image: the PNG is that image, rendered.
         return Ok(None);
     }
-    if auto && layer.over_budget && options.decimals > 0 {
-        layer = vector_layer(page, &geometry, settings(options.decimals - 1));
+    if auto && layer.over_budget && options.decimals > 0 && !retry_hopeless(&layer, options) {
+        layer = vector_layer(page, &geometry, settings(options.decimals - 1), &cache);
     }
     let approximated: Vec<&str> = layer.unsupported.iter().copied().collect();
     if auto && !approximated.is_empty() {
@@ -284,6 +291,28 @@ fn page_layer(
         ));
     }
     Ok(Some(layer.markup))
+}
+
+/// The share of its size (0.6) that a vector layer keeps, at most, when written at one
+/// decimal fewer, as [`retry_hopeless`] assumes. Measured on the Valhall set, one decimal
+/// fewer keeps 93.6% (PH-25578-P-4110006-001, the dense A4 sheet), 89.1%
+/// (PH-25578-P-4110010-001) and 85% (PH-ME-P-0003-001, PH-ME-P-0004-001) of the SVG; 0.6
+/// leaves room for pages that shrink far more and for the error of the estimate.
+const ONE_DECIMAL_FEWER_KEEPS: f64 = 0.6;
+
+/// Whether a layer cut off at the budget is so far over it that the same page at one
+/// decimal fewer cannot fit either, so the retry is skipped (it would interpret the whole
+/// page again only to fall back to the raster layer).
+///
+/// The full size is extrapolated from the bytes written per drawing call before the cut,
+/// since the calls past it are counted but not written.
+fn retry_hopeless(layer: &VectorLayer, options: &SvgOptions) -> bool {
+    if layer.written == 0 {
+        // Not even the first call fitted: the page's own background rectangle is over.
+        return true;
+    }
+    let estimated = layer.markup.len() as f64 * layer.calls as f64 / layer.written as f64;
+    estimated * ONE_DECIMAL_FEWER_KEEPS > options.max_vector_bytes as f64
 }
 
 fn raster_markup(scene: &Scene, png: &[u8]) -> String {

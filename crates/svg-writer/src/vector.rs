@@ -50,23 +50,28 @@ pub(crate) struct VectorLayer {
     pub(crate) scan: bool,
     /// PDF features the layer could not reproduce faithfully, for warnings.
     pub(crate) unsupported: BTreeSet<&'static str>,
+    /// How many drawing calls (paths, glyph runs, images, clips, groups) the device got.
+    pub(crate) calls: usize,
+    /// How many of them were written out; once the budget is reached the rest are only
+    /// inspected for the scan and unsupported-feature checks, never formatted.
+    pub(crate) written: usize,
 }
 
 /// The share of the page (0.5) that one image must cover for `auto` to treat the page as
 /// a scan and give it the raster layer.
 pub const SCAN_COVERAGE: f64 = 0.5;
 
-pub(crate) fn vector_layer(
-    page: &Page<'_>,
+pub(crate) fn vector_layer<'a>(
+    page: &Page<'a>,
     geometry: &PageGeometry,
     settings: VectorSettings,
+    cache: &InterpreterCache<'a>,
 ) -> VectorLayer {
     let t = geometry.user_to_pixels(settings.size);
     let initial = Affine::new([t.a, t.b, t.c, t.d, t.e, t.f]);
     let bbox = Rect::new(0.0, 0.0, settings.size.width as f64, settings.size.height as f64);
-    let cache = InterpreterCache::new();
     let mut context =
-        Context::new(initial, bbox, &cache, page.xref(), InterpreterSettings::default());
+        Context::new(initial, bbox, cache, page.xref(), InterpreterSettings::default());
     let mut device = SvgDevice::new(settings);
     interpret_page(page, &mut context, &mut device);
     device.finish()
@@ -88,6 +93,8 @@ struct SvgDevice {
     over_budget: bool,
     scan: bool,
     unsupported: BTreeSet<&'static str>,
+    calls: usize,
+    written: usize,
 }
 
 impl SvgDevice {
@@ -108,6 +115,8 @@ impl SvgDevice {
             over_budget: false,
             scan: false,
             unsupported: BTreeSet::new(),
+            calls: 0,
+            written: 0,
         }
     }
 
@@ -126,6 +135,8 @@ impl SvgDevice {
             over_budget: self.over_budget,
             scan: self.scan,
             unsupported: self.unsupported,
+            calls: self.calls,
+            written: self.written,
         }
     }
 
@@ -135,6 +146,25 @@ impl SvgDevice {
             self.over_budget = true;
         }
         self.over_budget
+    }
+
+    /// Counts a drawing call; returns whether it is to be written, i.e. the layer is
+    /// still within the budget. Past the budget the markup is thrown away (`auto` retries
+    /// or falls back to the raster layer), so a call only records what decides the
+    /// fallback and its warning (scans, unsupported features), without formatting.
+    fn start_call(&mut self) -> bool {
+        self.calls += 1;
+        let write = !self.full();
+        self.written += usize::from(write);
+        write
+    }
+
+    /// What [`SvgDevice::color`] records about `paint` for a visible `mode`, without
+    /// writing anything.
+    fn note_paint(&mut self, paint: &Paint<'_>, mode: &DrawMode) {
+        if !matches!(mode, DrawMode::Invisible) && matches!(paint, Paint::Pattern(_)) {
+            self.unsupported.insert("shading and pattern paints");
+        }
     }
 
     fn flush(&mut self) {
@@ -363,10 +393,19 @@ fn append_path(d: &mut PathData, path: &BezPath, t: Affine) {
 impl<'a> Device<'a> for SvgDevice {
     fn draw_path(&mut self, path: &BezPath, props: DrawProps<'a>, draw_mode: &DrawMode) {
         self.mask_unsupported(&props.soft_mask);
+        if !self.start_call() {
+            self.note_paint(&props.paint, draw_mode);
+            return;
+        }
         self.draw_shape(path, props.transform, &props.paint, draw_mode, false);
     }
 
     fn push_clip_path(&mut self, clip_path: &ClipPath) {
+        if !self.start_call() {
+            // Keeps the stack balanced; the id is never written.
+            self.clip_stack.push(usize::MAX);
+            return;
+        }
         // Clip paths arrive in device space: our pixel frame.
         let mut d = PathData::new(self.s.decimals);
         append_path(&mut d, &clip_path.path, Affine::IDENTITY);
@@ -397,6 +436,9 @@ impl<'a> Device<'a> for SvgDevice {
     ) {
         self.mask_unsupported(&mask);
         let _ = blend_mode;
+        if !self.start_call() {
+            return;
+        }
         self.flush();
         self.body.push_str("\n<g");
         if opacity < 1.0 {
@@ -415,6 +457,23 @@ impl<'a> Device<'a> for SvgDevice {
             return;
         }
         self.mask_unsupported(&props.soft_mask);
+        if !self.start_call() {
+            // No outlines past the budget; Type 3 glyphs still go through the device,
+            // which only records what they use.
+            let mut outlines = false;
+            for glyph in glyph_run.glyphs() {
+                match &**glyph {
+                    Glyph::Outline(_) => outlines = true,
+                    Glyph::Type3(type3) => {
+                        type3.interpret(self, props.transform, glyph.transform(), &props.paint);
+                    }
+                }
+            }
+            if outlines {
+                self.note_paint(&props.paint, draw_mode);
+            }
+            return;
+        }
         // One path per run of outline glyphs: glyphs of a run do not overlap, so merging
         // them cannot change a non-zero fill.
         let mut run = BezPath::new();
@@ -445,7 +504,7 @@ impl<'a> Device<'a> for SvgDevice {
             self.scan = true;
             return;
         }
-        if self.full() {
+        if !self.start_call() {
             return;
         }
         let gray = self.s.grayscale;
@@ -494,6 +553,9 @@ impl<'a> Device<'a> for SvgDevice {
     }
 
     fn pop_transparency_group(&mut self) {
+        if self.full() {
+            return;
+        }
         self.flush();
         self.body.push_str("\n</g>");
     }

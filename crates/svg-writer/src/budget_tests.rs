@@ -1,0 +1,110 @@
+//! The size budget of `auto`: a pass stops writing at the budget, the one-decimal retry
+//! is skipped only when it cannot fit, and the fallback says why.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use diagram_overlay::{OverlayOptions, Scene};
+use diagram_raster::{Document, OpenOptions, RenderOptions};
+use hayro::hayro_interpret::InterpreterCache;
+
+use crate::vector::{vector_layer, VectorLayer, VectorSettings};
+use crate::{retry_hopeless, write_svg, LayerKind, PageLayerMode, PageSource, SvgOptions};
+
+fn open(name: &str) -> Document {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/valhall")
+        .join(format!("{name}.pdf"));
+    let bytes: Arc<[u8]> = std::fs::read(path).unwrap().into();
+    Document::open(bytes, &OpenOptions::default()).unwrap()
+}
+
+/// The first page's vector layer at `decimals` within `budget`, as `auto` writes it.
+fn layer(doc: &Document, decimals: u32, budget: usize) -> VectorLayer {
+    let plan = doc.plan(0, &RenderOptions::default()).unwrap();
+    let pdf = doc.pdf().unwrap();
+    let settings = VectorSettings {
+        size: plan.size,
+        decimals,
+        grayscale: true,
+        min_stroke_px: 1.0,
+        budget,
+        detect_scan: true,
+    };
+    vector_layer(&pdf.pages()[0], &plan.geometry, settings, &InterpreterCache::new())
+}
+
+fn write(doc: &Document, options: &SvgOptions) -> crate::SvgPage {
+    let plan = doc.plan(0, &RenderOptions::default()).unwrap();
+    let scene = Scene::build(&[], 1, plan.size, true, &OverlayOptions::default());
+    let source = PageSource::Pdf { pdf: doc.pdf().unwrap(), index: 0, geometry: plan.geometry };
+    write_svg(source, &mut || Ok(b"png".to_vec()), &scene, &[], 1, options).unwrap()
+}
+
+#[test]
+fn a_pass_stops_writing_at_the_budget() {
+    let doc = open("PH-25578-P-4110006-001");
+    let full = layer(&doc, 2, usize::MAX);
+    assert!(!full.over_budget);
+    assert_eq!(full.written, full.calls);
+    let budget = 100_000;
+    let cut = layer(&doc, 2, budget);
+    assert!(cut.over_budget);
+    // Every call is seen (for the scan and feature checks), few are written.
+    assert_eq!(cut.calls, full.calls);
+    assert!(cut.written * 20 < cut.calls, "{} of {} calls written", cut.written, cut.calls);
+    // Writing stops within one call of the budget.
+    assert!(
+        cut.markup.len() > budget && cut.markup.len() < budget + 20_000,
+        "{}",
+        cut.markup.len()
+    );
+    // The same features are found as by the full pass.
+    assert_eq!(cut.unsupported, full.unsupported);
+    assert_eq!(cut.scan, full.scan);
+}
+
+#[test]
+fn the_retry_is_skipped_only_when_one_decimal_cannot_fit() {
+    // The dense A4 sheet at the default budget: 12 MB at 2 decimals, 11 MB at 1.
+    let dense = open("PH-25578-P-4110006-001");
+    let options = SvgOptions::default();
+    let cut = layer(&dense, 2, options.max_vector_bytes);
+    assert!(cut.over_budget);
+    assert!(retry_hopeless(&cut, &options));
+    assert!(layer(&dense, 1, options.max_vector_bytes).over_budget, "the skip lost a fit");
+
+    // A sheet whose budget lies between its 1- and 2-decimal sizes is retried, and gets
+    // the vector layer at 1 decimal.
+    let sheet = open("PH-25578-P-4110010-001");
+    let two = layer(&sheet, 2, usize::MAX).markup.len();
+    let one = layer(&sheet, 1, usize::MAX).markup.len();
+    assert!(one < two);
+    let options = SvgOptions { max_vector_bytes: (one + two) / 2, ..Default::default() };
+    let cut = layer(&sheet, 2, options.max_vector_bytes);
+    assert!(cut.over_budget);
+    assert!(!retry_hopeless(&cut, &options));
+    let page = write(&sheet, &options);
+    assert_eq!(page.layer, LayerKind::Vector);
+    assert!(page.warnings.is_empty(), "{:?}", page.warnings);
+    let forced = SvgOptions { page_layer: PageLayerMode::Vector, decimals: 1, ..options };
+    assert_eq!(page.svg, write(&sheet, &forced).svg);
+}
+
+#[test]
+fn an_over_budget_page_falls_back_with_the_same_warning() {
+    let doc = open("PH-25578-P-4110006-001");
+    for max_vector_bytes in [1, 100_000, SvgOptions::default().max_vector_bytes] {
+        let options = SvgOptions { max_vector_bytes, ..Default::default() };
+        let page = write(&doc, &options);
+        assert_eq!(page.layer, LayerKind::Raster);
+        let limit = format!("{:.1}", max_vector_bytes as f64 / 1e6);
+        assert_eq!(
+            page.warnings,
+            [format!(
+                "the page is embedded as an image because its vector drawing is larger than \
+                 the {limit} MB limit for SVG page layers"
+            )]
+        );
+    }
+}
