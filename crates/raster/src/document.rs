@@ -149,7 +149,12 @@ impl Document {
                     warnings.extend(more);
                     image
                 }
-                Renderer::Pdfium => self.render_pdfium(index, size, options.grayscale)?,
+                Renderer::Pdfium => {
+                    // The displayed page at the exact scale, drawn from the corner as hayro
+                    // draws it (see `pdf::content_transform`).
+                    let (w, h) = geometry.displayed_size_pt();
+                    self.render_pdfium(index, size, (w * scale, h * scale), options.grayscale)?
+                }
             },
             Inner::Image(i) => i.render(&self.bytes, index, size, options.grayscale)?,
         };
@@ -161,13 +166,20 @@ impl Document {
         &self,
         index: usize,
         size: PixelSize,
+        exact: (f64, f64),
         grayscale: bool,
     ) -> Result<PageImage, RasterError> {
-        crate::pdfium::render_page(&self.bytes, index, size, grayscale)
+        crate::pdfium::render_page(&self.bytes, index, size, exact, grayscale)
     }
 
     #[cfg(not(feature = "pdfium"))]
-    fn render_pdfium(&self, _: usize, _: PixelSize, _: bool) -> Result<PageImage, RasterError> {
+    fn render_pdfium(
+        &self,
+        _: usize,
+        _: PixelSize,
+        _: (f64, f64),
+        _: bool,
+    ) -> Result<PageImage, RasterError> {
         Err(RasterError::PdfiumUnavailable(
             "this build has no pdfium support; rebuild diagram-raster with the `pdfium` feature"
                 .to_string(),

@@ -29,11 +29,16 @@
 //! anyway), and rendering it at 150 DPI much more.
 //!
 //! # Output
-//! A page is drawn onto an opaque white bitmap of exactly the asked size: pdfium stretches
-//! the displayed page (crop box, `/Rotate` and `/UserUnit` applied) over the whole
-//! bitmap, as [`PageGeometry::user_to_pixels`](diagram_core::PageGeometry::user_to_pixels)
-//! does, so annotations land on the same pixels as with hayro. Annotations with appearance
-//! streams and form fields are drawn, as in a viewer. Gray pages use [`luma`], the formula
+//! A page is drawn onto an opaque white bitmap of exactly the planned (rounded) size, at
+//! exactly the planned scale, as the hayro renderer, pdftoppm and MuPDF draw it: the
+//! displayed page (crop box, `/Rotate` and `/UserUnit` applied) has its top-left corner
+//! at pixel (0, 0) and its far edges at the exact size (`dpi / 72` pixels per point), so
+//! within half a pixel of the bitmap's, and whatever falls past the bitmap is clipped.
+//! Stretching the page over the rounded size instead would move a full-page scan up to a
+//! pixel from where the other renderers put it. Annotations with appearance streams are
+//! drawn, as in a viewer; pdfium's matrix rendering, which draws at a fractional scale,
+//! does not draw form fields itself, so a page with form fields has them merged into its
+//! content first (pdfium's flattening, which uses their print appearance). Gray pages use [`luma`], the formula
 //! of every other path. Fonts the PDF does not embed come from pdfium's system font
 //! lookup, so their rendering can differ between machines (hayro uses its embedded
 //! standard fonts instead).
@@ -64,8 +69,8 @@ mod bound {
     use diagram_core::PixelSize;
     use image::{GrayImage, RgbImage};
     use pdfium_render::prelude::{
-        PdfBitmap, PdfBitmapFormat, PdfPageIndex, PdfRenderConfig, Pdfium, PdfiumError,
-        PdfiumInternalError, PdfiumLibraryBindings,
+        PdfBitmap, PdfBitmapFormat, PdfPage, PdfPageAnnotationType, PdfPageIndex, PdfRenderConfig,
+        Pdfium, PdfiumError, PdfiumInternalError, PdfiumLibraryBindings,
     };
 
     use crate::{luma, PageImage, RasterError};
@@ -192,7 +197,9 @@ mod bound {
         }
     }
 
-    /// Renders page `index` (from 0) of `bytes` onto white at exactly `size` pixels.
+    /// Renders page `index` (from 0) of `bytes` onto white at exactly `size` pixels, the
+    /// displayed page drawn over `exact` pixels (its width and height at the exact scale,
+    /// which `size` rounds) from the top-left corner.
     ///
     /// Pages render one at a time (see the module docs). Errors: pdfium missing
     /// ([`RasterError::PdfiumUnavailable`]), a file pdfium cannot open
@@ -203,6 +210,7 @@ mod bound {
         bytes: &[u8],
         index: usize,
         size: PixelSize,
+        exact: (f64, f64),
         grayscale: bool,
     ) -> Result<PageImage, RasterError> {
         let pdfium = pdfium()?;
@@ -228,22 +236,44 @@ mod bound {
             let document = pdfium.load_pdf_from_byte_slice(bytes, None).map_err(open_error)?;
             let page_index = PdfPageIndex::try_from(index)
                 .map_err(|_| page_error("page index out of range".to_string()))?;
-            let page = document.pages().get(page_index).map_err(|e| {
+            let mut page = document.pages().get(page_index).map_err(|e| {
                 page_error(format!("the page cannot be loaded ({})", pdfium_message(&e)))
             })?;
+            if has_form_fields(&page) {
+                page.flatten().map_err(|e| {
+                    page_error(format!("its form fields cannot be drawn ({})", pdfium_message(&e)))
+                })?;
+            }
+            // pdfium's matrix rendering starts from the displayed page at one pixel per
+            // pdfium unit, its top-left corner at (0, 0); scaling each axis by the exact
+            // size over pdfium's page size draws it at the exact scale, whatever pdfium
+            // makes of `/UserUnit`.
+            let (page_w, page_h) = (page.width().value as f64, page.height().value as f64);
+            if !(page_w > 0.0 && page_h > 0.0) {
+                return Err(page_error(format!("pdfium gives it no size ({page_w}x{page_h})")));
+            }
+            let (fx, fy) = ((exact.0 / page_w) as f32, (exact.1 / page_h) as f32);
             let mut bitmap =
                 PdfBitmap::from_bytes(width, height, PdfBitmapFormat::BGR, &mut buffer).map_err(
                     |e| page_error(format!("no bitmap of {size}: {}", pdfium_message(&e))),
                 )?;
-            // A fixed size stretches the displayed page over the whole bitmap, each side on
-            // its own, exactly as core's geometry maps it; the bitmap is cleared to white
-            // first. Bytes stay in pdfium's native BGR order.
-            let config =
-                PdfRenderConfig::new().set_fixed_size(width, height).set_reverse_byte_order(false);
+            // The fixed size is the bitmap's: it is cleared to white, and the drawing is
+            // clipped to it. Bytes stay in pdfium's native BGR order.
+            let config = PdfRenderConfig::new()
+                .set_fixed_size(width, height)
+                .set_reverse_byte_order(false)
+                .scale(fx, fy)
+                .map_err(|e| page_error(format!("no scale {fx}x{fy}: {}", pdfium_message(&e))))?;
             page.render_into_bitmap_with_config(&mut bitmap, &config)
                 .map_err(|e| page_error(pdfium_message(&e)))?;
         }
         Ok(from_bgr_rows(buffer, size, stride, grayscale))
+    }
+
+    /// Whether the page has form fields (widget annotations), which pdfium draws only
+    /// when it renders at a whole-pixel page size.
+    fn has_form_fields(page: &PdfPage) -> bool {
+        page.annotations().iter().any(|a| a.annotation_type() == PdfPageAnnotationType::Widget)
     }
 
     fn open_error(e: PdfiumError) -> RasterError {
@@ -340,6 +370,11 @@ mod bound {
 
         const SMALL: PixelSize = PixelSize { width: 60, height: 40 };
 
+        /// The page drawn over exactly the bitmap, as when the scale gives whole pixels.
+        fn exact(size: PixelSize) -> (f64, f64) {
+            (size.width as f64, size.height as f64)
+        }
+
         #[test]
         fn a_truncated_file_is_a_damaged_pdf_not_a_blank_page() {
             if !available() {
@@ -347,7 +382,7 @@ mod bound {
             }
             // hayro repairs this prefix into one white page; pdfium refuses it.
             let bytes = fixture("PH-ME-P-0153-001.pdf");
-            let err = render_page(&bytes[..40_000], 0, SMALL, true).unwrap_err();
+            let err = render_page(&bytes[..40_000], 0, SMALL, exact(SMALL), true).unwrap_err();
             assert!(
                 matches!(&err, RasterError::DamagedPdf { reason } if reason.contains("data format error")),
                 "{err}"
@@ -360,7 +395,7 @@ mod bound {
             if !available() {
                 return;
             }
-            let err = render_page(b"GIF89a not a pdf", 0, SMALL, false).unwrap_err();
+            let err = render_page(b"GIF89a not a pdf", 0, SMALL, exact(SMALL), false).unwrap_err();
             assert!(matches!(err, RasterError::DamagedPdf { .. }), "{err}");
         }
 
@@ -369,7 +404,8 @@ mod bound {
             if !available() {
                 return;
             }
-            let err = render_page(&fixture("PH-ME-P-0004-001.pdf"), 3, SMALL, true).unwrap_err();
+            let err = render_page(&fixture("PH-ME-P-0004-001.pdf"), 3, SMALL, exact(SMALL), true)
+                .unwrap_err();
             assert!(matches!(err, RasterError::PdfiumPage { page: 4, .. }), "{err}");
         }
 
@@ -381,8 +417,8 @@ mod bound {
             // 3 * 61 bytes is not a multiple of 4: pdfium pads its rows, the image must not.
             let bytes = fixture("PH-ME-P-0004-001.pdf");
             let size = PixelSize { width: 61, height: 43 };
-            let gray = render_page(&bytes, 0, size, true).unwrap();
-            let rgb = render_page(&bytes, 0, size, false).unwrap();
+            let gray = render_page(&bytes, 0, size, exact(size), true).unwrap();
+            let rgb = render_page(&bytes, 0, size, exact(size), false).unwrap();
             assert_eq!((gray.size(), rgb.size()), (size, size));
             let (PageImage::Gray(g), PageImage::Rgb(c)) = (&gray, &rgb) else { panic!("modes") };
             assert_eq!(g.as_raw().len(), 61 * 43);
@@ -400,11 +436,13 @@ mod bound {
             }
             // A page filled with pure red (1 0 0 rg) must give (255, 0, 0), not BGR.
             let pdf = red_page_pdf();
-            let PageImage::Rgb(img) = render_page(&pdf, 0, SMALL, false).unwrap() else {
+            let PageImage::Rgb(img) = render_page(&pdf, 0, SMALL, exact(SMALL), false).unwrap()
+            else {
                 panic!("colour asked")
             };
             assert_eq!(img.get_pixel(30, 20).0, [255, 0, 0]);
-            let PageImage::Gray(g) = render_page(&pdf, 0, SMALL, true).unwrap() else {
+            let PageImage::Gray(g) = render_page(&pdf, 0, SMALL, exact(SMALL), true).unwrap()
+            else {
                 panic!("gray asked")
             };
             assert_eq!(g.get_pixel(30, 20).0, [luma(255, 0, 0)]);
