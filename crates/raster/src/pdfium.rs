@@ -37,8 +37,9 @@
 //! Stretching the page over the rounded size instead would move a full-page scan up to a
 //! pixel from where the other renderers put it. Annotations with appearance streams are
 //! drawn, as in a viewer; pdfium's matrix rendering, which draws at a fractional scale,
-//! does not draw form fields itself, so a page with form fields has them merged into its
-//! content first (pdfium's flattening, which uses their print appearance). Gray pages use [`luma`], the formula
+//! does not draw form fields itself, so a page with form fields has its annotations merged
+//! into its content first (pdfium's flattening, as for printing: on such a page an
+//! annotation without the print flag is left out). Gray pages use [`luma`], the formula
 //! of every other path. Fonts the PDF does not embed come from pdfium's system font
 //! lookup, so their rendering can differ between machines (hayro uses its embedded
 //! standard fonts instead).
