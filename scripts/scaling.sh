@@ -9,7 +9,7 @@
 #     with its drawing's real annotations;
 # then times `diagram-convert job` (150 DPI, gray, PNG + SVG) on each with --threads 1 and
 # --threads 2, with peak memory (max RSS from /usr/bin/time), and prints one table.
-# The peak memory is compared with one A0 page buffer at 150 DPI: 7017 x 4967 gray bytes.
+# The peak memory is compared with one A0 page buffer at 150 DPI: 7032 x 4965 gray bytes.
 #
 # Usage: scripts/scaling.sh   (from anywhere; RUNS=n repeats each run, fastest kept; KEEP=1
 #        keeps the work folder)
@@ -78,10 +78,10 @@ for case in mixed-50 files-50 a0-50; do
   for t in 1 2; do run "$case" "$t" "$work/$case.json"; done
 done
 
-buffer=$((7017 * 4967))
+buffer=$((7032 * 4965))
 echo
 echo "diagram-convert, 150 DPI, gray, formats ${formats}; fastest of ${runs} run(s); $(nproc) cores."
-echo "Page buffer: one A0 page at 150 DPI, 7017 x 4967 gray = $(awk -v b=$buffer 'BEGIN{printf "%.1f", b/1e6}') MB."
+echo "Page buffer: one A0 page at 150 DPI, 7032 x 4965 gray = $(awk -v b=$buffer 'BEGIN{printf "%.1f", b/1e6}') MB."
 echo
 echo "| input | 1 thread | 2 threads | speed-up | peak RSS 1 thread | peak RSS 2 threads | RSS / A0 page buffer (2 threads) |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
