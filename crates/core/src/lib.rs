@@ -14,10 +14,12 @@
 
 #![forbid(unsafe_code)]
 
+pub mod color;
 pub mod geometry;
 pub mod model;
 pub mod validate;
 
+pub use color::luma;
 pub use geometry::{
     normalized_to_pixels, GeometryError, PageGeometry, PdfRect, PixelSize, Rotation, Transform,
 };

@@ -42,12 +42,9 @@ impl Color {
     }
 }
 
-/// The gray level of an sRGB colour: `Y = 0.299 R + 0.587 G + 0.114 B` (ITU-R BT.601)
-/// rounded to nearest, computed in integers so every crate gets the same byte.
-pub fn luma(r: u8, g: u8, b: u8) -> u8 {
-    // 299 + 587 + 114 = 1000; +500 rounds to nearest.
-    ((299 * r as u32 + 587 * g as u32 + 114 * b as u32 + 500) / 1000) as u8
-}
+/// The gray level of an sRGB colour, the formula every gray output of diagram-convert
+/// shares (defined once, in diagram-core).
+pub use diagram_core::luma;
 
 /// How one highlight is painted: an outline and a translucent fill.
 #[derive(Debug, Clone, Copy, PartialEq)]

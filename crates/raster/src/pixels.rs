@@ -4,21 +4,7 @@ use image::{GrayImage, RgbImage};
 
 use crate::PageImage;
 
-/// The 8-bit gray of an sRGB colour, by the Rec. 601 luma weights on the encoded
-/// (gamma-compressed) values, rounded to nearest:
-/// `(299 R + 587 G + 114 B + 500) / 1000`.
-///
-/// The same formula serves every renderer and input, so a page looks the same whichever
-/// path produced it. (The weights sum to 1000, so white stays 255 and black 0.)
-///
-/// ```
-/// assert_eq!(diagram_raster::luma(255, 255, 255), 255);
-/// assert_eq!(diagram_raster::luma(255, 0, 0), 76);
-/// ```
-#[inline]
-pub fn luma(r: u8, g: u8, b: u8) -> u8 {
-    ((299 * r as u32 + 587 * g as u32 + 114 * b as u32 + 500) / 1000) as u8
-}
+pub use diagram_core::luma;
 
 /// One channel of a colour with straight alpha, composited onto white.
 #[inline]

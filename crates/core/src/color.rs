@@ -1,0 +1,18 @@
+//! The one luminance formula of diagram-convert.
+
+/// The 8-bit gray of an sRGB colour, by the Rec. 601 luma weights on the encoded
+/// (gamma-compressed) values, rounded to nearest:
+/// `(299 R + 587 G + 114 B + 500) / 1000`.
+///
+/// Gray pages (every renderer and input), gray highlights and the gray SVG page layer
+/// all use this one function, so they agree to the byte. (The weights sum to 1000, so
+/// white stays 255 and black 0.)
+///
+/// ```
+/// assert_eq!(diagram_core::luma(255, 255, 255), 255);
+/// assert_eq!(diagram_core::luma(255, 0, 0), 76);
+/// ```
+#[inline]
+pub fn luma(r: u8, g: u8, b: u8) -> u8 {
+    ((299 * r as u32 + 587 * g as u32 + 114 * b as u32 + 500) / 1000) as u8
+}
