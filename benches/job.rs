@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use diagram_convert::{
-    ConvertOptions, Converter, DirResolver, Formats, PageOutput, Sink, SinkError, StoredPage,
+    ConvertOptions, Converter, DirResolver, OutputFormat, PageOutput, Sink, SinkError, StoredPage,
 };
 use diagram_core::{ConvertRequest, FileRef, JobStatus, RequestItem};
 
@@ -23,7 +23,7 @@ struct CountingSink {
 
 impl Sink for CountingSink {
     fn page(&self, output: PageOutput<'_>) -> Result<StoredPage, SinkError> {
-        let n = output.png.map_or(0, <[u8]>::len) + output.svg.map_or(0, <[u8]>::len);
+        let n: usize = output.artifacts.iter().flat_map(|a| &a.files).map(|f| f.bytes.len()).sum();
         self.bytes.fetch_add(n, Ordering::Relaxed);
         Ok(StoredPage::default())
     }
@@ -40,10 +40,11 @@ fn job(c: &mut Criterion) {
             grayscale: true,
         };
         let resolver = DirResolver::new(&sample.dir).unwrap();
-        for (label, svg) in [("png", false), ("png+svg", true)] {
+        let png_svg = [OutputFormat::Png, OutputFormat::Svg];
+        for (label, formats) in [("png", &png_svg[..1]), ("png+svg", &png_svg[..])] {
             let converter = Converter::new(ConvertOptions {
                 threads: 2,
-                formats: Formats { png: true, svg },
+                formats: formats.to_vec(),
                 ..ConvertOptions::default()
             });
             group.bench_function(format!("{}/{label}", sample.name), |b| {

@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use diagram_core::ColorMode;
 use diagram_overlay::{draw, Channels, OverlayOptions, Scene};
 use diagram_raster::PageImage;
 
@@ -15,22 +16,22 @@ fn overlay(c: &mut Criterion) {
     for sample in common::samples() {
         let doc = sample.open();
         let annotations = sample.annotations();
-        for grayscale in [true, false] {
-            let page = sample.render(&doc, grayscale);
-            let size = page.image.size();
-            let mode = if grayscale { "gray" } else { "rgb" };
+        for colors in [ColorMode::Gray, ColorMode::Rgb] {
+            let page = sample.render(&doc, colors);
+            let size = page.frame.size();
+            let mode = if colors.is_gray() { "gray" } else { "rgb" };
             let channels = match page.image {
                 PageImage::Gray(_) => Channels::Gray,
                 PageImage::Rgb(_) => Channels::Rgb,
             };
             let options = OverlayOptions::default();
             group.bench_function(format!("build/{}/{mode}", sample.name), |b| {
-                b.iter(|| Scene::build(&annotations, 1, size, grayscale, &options))
+                b.iter(|| Scene::build(&annotations, 1, &page.frame, colors, &options))
             });
-            let scene = Scene::build(&annotations, 1, size, grayscale, &options);
+            let scene = Scene::build(&annotations, 1, &page.frame, colors, &options);
             // The page copy is made outside the timed part.
             group.bench_function(
-                format!("draw/{}/{mode}/{}-boxes", sample.name, scene.shapes.len()),
+                format!("draw/{}/{mode}/{}-boxes", sample.name, scene.shapes().len()),
                 |b| {
                     b.iter_batched_ref(
                         || page.image.clone(),

@@ -16,9 +16,10 @@ use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use diagram_core::{ColorMode, Deadline, Limits};
 use diagram_raster::{
-    encode_png, pdfium_available, Document, OpenOptions, PageImage, PngCompression, PngFilter,
-    PngOptions, RenderOptions, Renderer,
+    encode_png, pdfium_available, Document, PageImage, PngCompression, PngFilter, PngOptions,
+    RenderOptions, RenderedPage, Renderer,
 };
 
 const A0: &str = "valhall/PH-25578-P-4110010-001.pdf";
@@ -30,9 +31,16 @@ fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(rel)
 }
 
-fn open(rel: &str, renderer: Renderer) -> Document {
+fn open(rel: &str) -> Document {
     let bytes: Arc<[u8]> = std::fs::read(fixture(rel)).expect("fixture").into();
-    Document::open(bytes, &OpenOptions { renderer, ..Default::default() }).expect("opens")
+    Document::open(bytes, &Limits::default()).expect("opens")
+}
+
+/// The first page at 150 DPI, planned and rendered.
+fn render(doc: &Document, renderer: Renderer, colors: ColorMode) -> RenderedPage {
+    let options = RenderOptions { renderer, ..Default::default() };
+    let plan = doc.plan(0, &options, &Limits::default()).expect("plans");
+    doc.render(&plan, colors, Deadline::NONE).expect("renders")
 }
 
 fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
@@ -49,9 +57,10 @@ fn render_hayro(c: &mut Criterion) {
     let mut group = c.benchmark_group("render_hayro_150dpi_gray");
     configure(&mut group);
     for rel in [A0, A4_DENSE, SCAN, TIFF] {
-        let doc = open(rel, Renderer::Hayro);
-        let options = RenderOptions::default();
-        group.bench_function(name(rel), |b| b.iter(|| doc.render(0, &options).expect("renders")));
+        let doc = open(rel);
+        group.bench_function(name(rel), |b| {
+            b.iter(|| render(&doc, Renderer::Hayro, ColorMode::Gray))
+        });
     }
     group.finish();
 }
@@ -64,18 +73,18 @@ fn render_pdfium(c: &mut Criterion) {
     let mut group = c.benchmark_group("render_pdfium_150dpi_gray");
     configure(&mut group);
     for rel in [A0, A4_DENSE, SCAN] {
-        let doc = open(rel, Renderer::Pdfium);
-        let options = RenderOptions::default();
-        group.bench_function(name(rel), |b| b.iter(|| doc.render(0, &options).expect("renders")));
+        let doc = open(rel);
+        group.bench_function(name(rel), |b| {
+            b.iter(|| render(&doc, Renderer::Pdfium, ColorMode::Gray))
+        });
     }
     group.finish();
 }
 
 fn encode(c: &mut Criterion) {
-    let doc = open(A0, Renderer::Hayro);
-    let gray = doc.render(0, &RenderOptions::default()).expect("renders").image;
-    let colour = RenderOptions { grayscale: false, ..Default::default() };
-    let rgb = doc.render(0, &colour).expect("renders").image;
+    let doc = open(A0);
+    let gray = render(&doc, Renderer::Hayro, ColorMode::Gray).image;
+    let rgb = render(&doc, Renderer::Hayro, ColorMode::Rgb).image;
     use PngCompression::{Fast, Level};
     let settings: [(&str, PngOptions); 6] = [
         ("fast_paeth(default)", PngOptions::default()),

@@ -9,30 +9,27 @@ mod common;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use diagram_core::{ColorMode, Deadline};
 use diagram_overlay::{OverlayOptions, Scene};
-use diagram_raster::{encode_png, PngOptions};
-use diagram_svg_writer::{write_svg, PageSource, SvgOptions};
+use diagram_raster::{PageContent, PngOptions};
+use diagram_svg_writer::{write_svg, SvgOptions};
 
 fn svg(c: &mut Criterion) {
     let mut group = c.benchmark_group("svg");
     for sample in common::samples() {
         let doc = sample.open();
         let annotations = sample.annotations();
-        for grayscale in [true, false] {
-            let page = sample.render(&doc, grayscale);
-            let size = page.image.size();
-            let png = encode_png(&page.image, &PngOptions::default()).unwrap();
-            drop(page.image);
-            let scene = Scene::build(&annotations, 1, size, grayscale, &OverlayOptions::default());
-            let options = SvgOptions { grayscale, ..SvgOptions::default() };
-            let source = match doc.pdf() {
-                Some(pdf) => PageSource::Pdf { pdf, index: 0, geometry: page.geometry },
-                None => PageSource::Raster,
-            };
-            let mut raster_png = || Ok(png.clone());
-            let first = write_svg(source, &mut raster_png, &scene, &annotations, 1, &options)
+        for colors in [ColorMode::Gray, ColorMode::Rgb] {
+            let page = sample.render(&doc, colors);
+            let scene =
+                Scene::build(&annotations, 1, &page.frame, colors, &OverlayOptions::default());
+            let content = PageContent::new(&doc, page, PngOptions::default(), Deadline::NONE);
+            // Encoded beforehand, as the engine shares it with the PNG output.
+            content.png().unwrap();
+            let options = SvgOptions::default();
+            let first = write_svg(&scene, &content, &options)
                 .unwrap_or_else(|e| panic!("{}: {e}", sample.file));
-            let mode = if grayscale { "gray" } else { "rgb" };
+            let mode = if colors.is_gray() { "gray" } else { "rgb" };
             let name = format!(
                 "{}/{mode}/{:?}-layer/{:.1}MB",
                 sample.name,
@@ -40,9 +37,7 @@ fn svg(c: &mut Criterion) {
                 first.svg.len() as f64 / 1e6
             );
             group.bench_function(name, |b| {
-                b.iter(|| {
-                    write_svg(source, &mut raster_png, &scene, &annotations, 1, &options).unwrap()
-                })
+                b.iter(|| write_svg(&scene, &content, &options).unwrap())
             });
         }
     }

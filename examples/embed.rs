@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diagram_convert::{
-    ConvertOptions, Converter, DirResolver, FileResolver, PageOutput, ResolveError, Sink,
-    SinkError, StoredPage,
+    ConvertOptions, Converter, DirResolver, FileResolver, PageOutput, RenderOptions, ResolveError,
+    Sink, SinkError, StoredPage,
 };
 use diagram_core::{read_request, FileRef, ValidateOptions};
 
@@ -29,19 +29,17 @@ struct PrintSink;
 
 impl Sink for PrintSink {
     fn page(&self, page: PageOutput<'_>) -> Result<StoredPage, SinkError> {
-        let size = |b: Option<&[u8]>| b.map_or(0, <[u8]>::len);
-        println!(
-            "item {} ({}) page {}: PNG {} bytes, SVG {} bytes",
-            page.item,
-            page.key,
-            page.page,
-            size(page.png),
-            size(page.svg)
-        );
-        Ok(StoredPage {
-            png_url: page.png.map(|_| format!("mem://{}", page.png_path())),
-            svg_url: page.svg.map(|_| format!("mem://{}", page.svg_path())),
-        })
+        let mut stored = StoredPage::new();
+        for artifact in page.artifacts {
+            let bytes: usize = artifact.files.iter().map(|f| f.bytes.len()).sum();
+            println!(
+                "item {} ({}) page {}: {} {bytes} bytes",
+                page.item, page.key, page.page, artifact.format
+            );
+            let url = format!("mem://{}", page.path(artifact.main()));
+            stored = stored.with_url(artifact.format, url);
+        }
+        Ok(stored)
     }
 }
 
@@ -52,7 +50,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => return Err("usage: embed REQUEST.json FILES_DIR".into()),
     };
     let request = read_request(request.as_ref(), &ValidateOptions::default())?;
-    let converter = Converter::new(ConvertOptions { dpi: 100.0, ..Default::default() });
+    let converter = Converter::new(ConvertOptions {
+        render: RenderOptions { dpi: 100.0, ..Default::default() },
+        ..Default::default()
+    });
     let job = converter.job(request);
     let store = MyStore(DirResolver::new(files)?);
 

@@ -9,8 +9,8 @@ use diagram_core::Job;
 
 use crate::sink::{PageOutput, Sink, SinkError, StoredPage};
 
-/// Writes `OUT/<key>/page-<n>.png`, `OUT/<key>/page-<n>.svg` and, at the end,
-/// `OUT/job.json` (the job in the hosted shape, URLs relative to `OUT`).
+/// Writes each page's artifacts under `OUT/<key>/` (`page-<n>.png`, `page-<n>.svg`) and,
+/// at the end, `OUT/job.json` (the job in the hosted shape, URLs relative to `OUT`).
 ///
 /// Every file is written under a temporary hidden name in its final folder and then
 /// renamed over the final name, so a reader never sees a truncated PNG, SVG or
@@ -50,12 +50,14 @@ impl DirSink {
 
 impl Sink for DirSink {
     fn page(&self, output: PageOutput<'_>) -> Result<StoredPage, SinkError> {
-        let mut stored = StoredPage::default();
-        if let Some(png) = output.png {
-            stored.png_url = Some(self.store(&output.png_path(), png)?);
-        }
-        if let Some(svg) = output.svg {
-            stored.svg_url = Some(self.store(&output.svg_path(), svg)?);
+        let mut stored = StoredPage::new();
+        for artifact in output.artifacts {
+            // The main file last, so its URL names a complete artifact.
+            for file in artifact.files.iter().skip(1) {
+                self.store(&output.path(file), &file.bytes)?;
+            }
+            let url = self.store(&output.path(artifact.main()), &artifact.main().bytes)?;
+            stored.urls.insert(artifact.format, url);
         }
         Ok(stored)
     }

@@ -1,29 +1,38 @@
-//! The converter: files opened lazily in request order, pages converted in parallel
-//! with a bounded number in flight, every failure kept to its file or page.
+//! The converter: files opened lazily in request order, pages converted in parallel on
+//! the converter's one pool with a bounded number in flight, every failure kept to its
+//! file or page.
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
-use diagram_core::{Annotation, ConvertRequest, FileRef, Job, PageResult, ResultItem};
-use diagram_raster::{pdfium_available, Document, OpenOptions, RenderOptions, Renderer};
-use diagram_svg_writer::SvgOptions;
+use diagram_core::{
+    Annotation, ColorMode, ConvertRequest, FileRef, Job, PageResult, ResultItem, ValidateOptions,
+};
+use diagram_raster::{pdfium_available, Document, Renderer};
 
+use crate::error::{FileError, JobError, PageError};
 use crate::job::JobHandle;
 use crate::key::KeyAllocator;
 use crate::options::ConvertOptions;
-use crate::page::{convert_page_guarded, panic_message, PageSettings};
+use crate::output::{formats, OutputFormat};
+use crate::page::{convert_page_guarded, panic_message, Converted, PageSettings};
 use crate::resolve::FileResolver;
-use crate::sink::{PageOutput, Sink};
+use crate::sink::{PageOutput, Sink, StoredPage};
 
-/// Converts requests: one per process or per embedder is enough; it holds only options.
+/// Converts requests. Make one per process (or per embedder) and reuse it: it owns the
+/// worker pool, started on its first job and shared by every later one (and by its
+/// clones).
 ///
 /// ```no_run
-/// use diagram_convert::{ConvertOptions, Converter, DirResolver, DirSink};
+/// use diagram_convert::{ConvertOptions, Converter, DirResolver, DirSink, RenderOptions};
 ///
 /// let request = diagram_core::read_request(
 ///     "request.json".as_ref(), &diagram_core::ValidateOptions::default())?;
-/// let converter = Converter::new(ConvertOptions { dpi: 100.0, ..Default::default() });
+/// let converter = Converter::new(ConvertOptions {
+///     render: RenderOptions { dpi: 100.0, ..Default::default() },
+///     ..Default::default()
+/// });
 /// let job = converter.job(request);
 /// let done = converter.run(&job, &DirResolver::new("files")?, &DirSink::new("out")?);
 /// println!("job {} {:?}", done.job_id, done.status);
@@ -32,13 +41,18 @@ use crate::sink::{PageOutput, Sink};
 #[derive(Debug, Clone, Default)]
 pub struct Converter {
     options: ConvertOptions,
+    pool: Arc<OnceLock<Result<rayon::ThreadPool, String>>>,
 }
 
+/// A page's outcome: where its outputs were stored and its warnings, or why it failed.
+type PageOutcome = Result<(StoredPage, Vec<String>), PageError>;
+
 /// The state of one request item while its pages convert.
+#[derive(Default)]
 struct ItemSlot {
-    error: Option<String>,
+    error: Option<FileError>,
     warnings: Vec<String>,
-    pages: Vec<Option<PageResult>>,
+    pages: Vec<Option<PageOutcome>>,
 }
 
 /// A counting semaphore: the number of pages decoded or awaiting the sink.
@@ -71,12 +85,15 @@ impl Drop for Permit<'_> {
     }
 }
 
-const CANCELLED: &str = "the job was cancelled";
+/// The stack of a worker thread: 32 MiB (reserved address space, committed only as
+/// used), which leaves deep but legitimate drawings room; a stack overflow aborts the
+/// process rather than unwinding, so it cannot be caught.
+const WORKER_STACK_BYTES: usize = 32 << 20;
 
 impl Converter {
-    /// A converter with these options.
+    /// A converter with these options. Its worker pool starts with its first job.
     pub fn new(options: ConvertOptions) -> Self {
-        Self { options }
+        Self { options, pool: Arc::default() }
     }
 
     /// The options.
@@ -84,22 +101,24 @@ impl Converter {
         &self.options
     }
 
-    /// A new job for a validated request, [`diagram_core::JobStatus::Queued`]. Keep a
-    /// clone of the handle to watch or cancel it from another thread while
+    /// A new job for a request, [`diagram_core::JobStatus::Queued`]; its colours are
+    /// decided here, once ([`ConvertOptions::grayscale`], else the request's flag). Keep
+    /// a clone of the handle to watch or cancel it from another thread while
     /// [`Converter::run`] runs it.
     pub fn job(&self, request: ConvertRequest) -> JobHandle {
         let grayscale = self.options.grayscale.unwrap_or(request.grayscale);
         JobHandle::new(request, grayscale)
     }
 
-    /// Runs a job to its end on this thread (pages are converted on a pool of
-    /// [`ConvertOptions::threads`] workers) and returns it. Each page's outputs go to
+    /// Runs a job to its end on this thread (pages are converted on the converter's pool
+    /// of [`ConvertOptions::threads`] workers) and returns it. Each page's outputs go to
     /// `sink` as soon as they are ready; at the end `sink` gets the finished job.
     ///
     /// The job ends [`Completed`](diagram_core::JobStatus::Completed) when its request
     /// could be worked through, even if files or pages failed (their `errorMessage`
     /// says why); [`Failed`](diagram_core::JobStatus::Failed) with a job-level
-    /// `errorMessage` when it could not run at all (options out of range, no output
+    /// `errorMessage` when it could not run at all (see [`JobError`]: a request that
+    /// breaks the contract or [`ConvertOptions::limits`], options out of range, no output
     /// format, pdfium asked for but not available, no worker threads), was cancelled, or
     /// its results could not be stored. A job that is not queued (already run) is
     /// returned as it is.
@@ -111,14 +130,14 @@ impl Converter {
         }
         match self.run_items(job, resolver, sink) {
             Ok(items) => {
-                let error = job.is_cancelled().then(|| CANCELLED.to_string());
+                let error = job.is_cancelled().then(|| JobError::Cancelled.to_string());
                 job.finish(items, error);
             }
-            Err(message) => job.finish(Vec::new(), Some(message)),
+            Err(e) => job.finish(Vec::new(), Some(e.to_string())),
         }
         let finished = job.snapshot();
         if let Err(e) = sink.finish(&finished) {
-            job.fail(format!("cannot store the results: {e}"));
+            job.fail(JobError::Store(e).to_string());
             return job.snapshot();
         }
         finished
@@ -135,33 +154,40 @@ impl Converter {
         self.run(&job, resolver, sink)
     }
 
-    fn settings(&self, grayscale: bool) -> Result<PageSettings, String> {
+    fn settings(
+        &self,
+        request: &ConvertRequest,
+        colors: ColorMode,
+    ) -> Result<PageSettings, JobError> {
         let o = &self.options;
-        let render = RenderOptions {
-            dpi: o.dpi,
-            target_width: o.target_width,
-            image_scale: o.image_scale,
-            max_pixels: o.limits.max_pixels,
-            grayscale,
-        };
-        render.validate().map_err(|e| e.to_string())?;
-        if o.renderer == Renderer::Pdfium {
+        let validate = ValidateOptions { strict: false, limits: o.limits.clone() };
+        request.validate(&validate).map_err(JobError::InvalidRequest)?;
+        o.render.validate().map_err(JobError::InvalidOptions)?;
+        if o.render.renderer == Renderer::Pdfium {
             // Asked for by name: failing the job says it once, instead of on every file.
-            pdfium_available().map_err(|e| e.to_string())?;
+            pdfium_available().map_err(JobError::PdfiumUnavailable)?;
         }
-        if !(o.formats.png || o.formats.svg) {
-            return Err("no output format is selected".to_string());
+        let formats = formats(o);
+        if formats.is_empty() {
+            return Err(JobError::NoFormat);
         }
-        Ok(PageSettings {
-            render,
-            formats: o.formats,
-            annotate_png: o.annotate_png,
-            grayscale,
-            overlay: o.overlay,
-            png: o.png,
-            svg: SvgOptions { page_layer: o.svg_page_layer, grayscale, ..SvgOptions::default() },
-            time_limit: o.limits.page_time_limit,
-        })
+        Ok(PageSettings { options: o.clone(), formats, colors })
+    }
+
+    /// The converter's pool, started on first use.
+    fn pool(&self) -> Result<&rayon::ThreadPool, JobError> {
+        let threads = self.options.worker_threads();
+        self.pool
+            .get_or_init(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .stack_size(WORKER_STACK_BYTES)
+                    .thread_name(|i| format!("diagram-convert worker {i}"))
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| JobError::Threads(e.clone()))
     }
 
     fn run_items(
@@ -169,27 +195,16 @@ impl Converter {
         job: &JobHandle,
         resolver: &dyn FileResolver,
         sink: &dyn Sink,
-    ) -> Result<Vec<ResultItem>, String> {
-        let settings = Arc::new(self.settings(job.grayscale())?);
-        let threads = self.options.worker_threads();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("diagram-convert worker {i}"))
-            .build()
-            .map_err(|e| format!("cannot start the worker threads: {e}"))?;
+    ) -> Result<Vec<ResultItem>, JobError> {
         let request = job.request_arc();
-        let open_options = OpenOptions {
-            renderer: self.options.renderer,
-            max_pages: self.options.limits.max_pages,
-            max_image_bytes: self.options.limits.max_image_bytes,
-        };
+        let settings = Arc::new(self.settings(&request, job.colors())?);
+        let pool = self.pool()?;
+        let threads = pool.current_num_threads();
+        let limits = &self.options.limits;
         let mut keys = KeyAllocator::new();
         let keys: Vec<String> = request.items.iter().map(|i| keys.allocate(&i.file)).collect();
-        let slots: Vec<Mutex<ItemSlot>> = request
-            .items
-            .iter()
-            .map(|_| Mutex::new(ItemSlot { error: None, warnings: Vec::new(), pages: Vec::new() }))
-            .collect();
+        let slots: Vec<Mutex<ItemSlot>> =
+            request.items.iter().map(|_| Mutex::new(ItemSlot::default())).collect();
         // At most `threads + 1` pages are decoded or waiting for the sink: one per worker
         // and one queued, so a worker never idles while the next page is scheduled.
         let permits = Permits { free: Mutex::new(threads + 1), freed: Condvar::new() };
@@ -198,26 +213,21 @@ impl Converter {
             for (i, item) in request.items.iter().enumerate() {
                 let lock = || slots[i].lock().unwrap_or_else(|e| e.into_inner());
                 if job.is_cancelled() {
-                    lock().error = Some(CANCELLED.to_string());
+                    lock().error = Some(FileError::Cancelled);
                     job.file_started(0);
                     continue;
                 }
                 // A parser may panic on a hostile file, and an embedder's store may have
                 // bugs: either fails this file only.
                 let doc = catch_unwind(AssertUnwindSafe(|| {
-                    let bytes = resolver.resolve(&item.file).map_err(|e| e.to_string())?;
-                    Document::open(bytes, &open_options).map_err(|e| e.to_string())
+                    let bytes = resolver.resolve(&item.file)?;
+                    Document::open(bytes, limits).map_err(FileError::Open)
                 }))
-                .unwrap_or_else(|p| {
-                    Err(format!(
-                        "the file could not be read: the reader crashed: {}",
-                        panic_message(&p)
-                    ))
-                });
+                .unwrap_or_else(|p| Err(FileError::Crashed(panic_message(&p))));
                 let doc = match doc {
                     Ok(doc) => Arc::new(doc),
-                    Err(message) => {
-                        lock().error = Some(message);
+                    Err(e) => {
+                        lock().error = Some(e);
                         job.file_started(0);
                         continue;
                     }
@@ -225,7 +235,7 @@ impl Converter {
                 let count = doc.page_count();
                 {
                     let mut slot = lock();
-                    slot.pages = vec![None; count];
+                    slot.pages = (0..count).map(|_| None).collect();
                     slot.warnings = missing_page_warnings(&item.annotations, count);
                 }
                 job.file_started(count);
@@ -241,20 +251,22 @@ impl Converter {
                     scope.spawn_fifo(move |_| {
                         let _permit = permit;
                         let page = index as u32 + 1;
-                        let result = if job.is_cancelled() {
-                            PageResult::failed(page, CANCELLED.to_string())
+                        let outcome = if job.is_cancelled() {
+                            Err(PageError::Cancelled)
                         } else {
-                            let converted = convert_page_guarded(
-                                doc,
+                            convert_page_guarded(
+                                &doc,
                                 index,
-                                annotations,
-                                settings,
+                                &annotations,
+                                &settings,
                                 #[cfg(feature = "fault-injection")]
                                 fault,
-                            );
-                            store(sink, i, file, key, page, converted)
+                            )
+                            .and_then(|converted| {
+                                store(sink, PageAt { item: i, file, key, page }, converted)
+                            })
                         };
-                        slot.lock().unwrap_or_else(|e| e.into_inner()).pages[index] = Some(result);
+                        slot.lock().unwrap_or_else(|e| e.into_inner()).pages[index] = Some(outcome);
                         job.page_done();
                     });
                 }
@@ -276,79 +288,64 @@ impl Converter {
     }
 }
 
-/// Hands a converted page to the sink and makes its result entry.
-fn store(
-    sink: &dyn Sink,
+/// Where a page belongs in the job.
+struct PageAt<'a> {
     item: usize,
-    file: &FileRef,
-    key: &str,
+    file: &'a FileRef,
+    key: &'a str,
     page: u32,
-    converted: Result<crate::page::Converted, String>,
-) -> PageResult {
-    let converted = match converted {
-        Ok(c) => c,
-        Err(message) => return PageResult::failed(page, message),
-    };
+}
+
+/// Hands a converted page to the sink.
+fn store(sink: &dyn Sink, at: PageAt<'_>, converted: Converted) -> PageOutcome {
     let output = PageOutput {
-        item,
-        file,
-        key,
-        page,
-        png: converted.png.as_deref(),
-        svg: converted.svg.as_deref(),
+        item: at.item,
+        file: at.file,
+        key: at.key,
+        page: at.page,
+        artifacts: &converted.artifacts,
     };
     // An embedder's sink that panics fails the page, not the whole job.
-    let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sink.page(output)));
-    match stored {
-        Ok(Ok(stored)) => PageResult {
-            page,
-            svg_url: stored.svg_url,
-            png_url: stored.png_url,
-            error_message: None,
-            warnings: converted.warnings,
-        },
-        Ok(Err(e)) => PageResult::failed(page, e.to_string()),
-        Err(_) => PageResult::failed(page, "the sink crashed while storing the page".into()),
+    match catch_unwind(AssertUnwindSafe(|| sink.page(output))) {
+        Ok(Ok(stored)) => Ok((stored, converted.warnings)),
+        Ok(Err(e)) => Err(PageError::Store(e)),
+        Err(_) => Err(PageError::SinkCrashed),
     }
 }
 
-trait Failed {
-    fn failed(page: u32, message: String) -> Self;
-}
-
-impl Failed for PageResult {
-    fn failed(page: u32, message: String) -> Self {
-        PageResult {
+/// A page's entry in the hosted shape: the only place a page's outcome becomes strings.
+fn page_result(page: u32, outcome: Option<PageOutcome>) -> PageResult {
+    let outcome = outcome.unwrap_or(Err(PageError::NotConverted));
+    match outcome {
+        Ok((mut stored, warnings)) => {
+            let png_url = stored.urls.remove(&OutputFormat::Png);
+            let svg_url = stored.urls.remove(&OutputFormat::Svg);
+            let other_urls =
+                stored.urls.into_iter().map(|(f, url)| (f.name().to_string(), url)).collect();
+            PageResult { page, svg_url, png_url, other_urls, error_message: None, warnings }
+        }
+        Err(e) => PageResult {
             page,
             svg_url: None,
             png_url: None,
-            error_message: Some(message),
+            other_urls: BTreeMap::new(),
+            error_message: Some(e.to_string()),
             warnings: vec![],
-        }
+        },
     }
 }
 
 fn result_item(file: &FileRef, slot: ItemSlot) -> ResultItem {
-    if let Some(message) = slot.error {
+    if let Some(e) = slot.error {
         return ResultItem {
             file: file.clone(),
             results: None,
-            error_message: Some(message),
+            error_message: Some(e.to_string()),
             warnings: slot.warnings,
         };
     }
-    let results = slot
-        .pages
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            // Every scheduled page writes its entry before the scope ends; an empty one
-            // would be an engine bug, reported rather than hidden.
-            r.unwrap_or_else(|| {
-                PageResult::failed(i as u32 + 1, "the page was not converted".into())
-            })
-        })
-        .collect();
+    let results =
+        slot.pages.into_iter().enumerate().map(|(i, r)| page_result(i as u32 + 1, r)).collect();
     ResultItem {
         file: file.clone(),
         results: Some(results),

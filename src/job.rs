@@ -112,9 +112,15 @@ impl JobHandle {
         self.shared.request.clone()
     }
 
-    /// The grayscale flag in effect for this job.
+    /// The grayscale flag in effect for this job (the job's `grayscale` in the hosted
+    /// shape).
     pub fn grayscale(&self) -> bool {
         self.shared.grayscale
+    }
+
+    /// The colours of this job's pages, decided once when the job was made.
+    pub fn colors(&self) -> diagram_core::ColorMode {
+        diagram_core::ColorMode::from_grayscale(self.shared.grayscale)
     }
 
     /// The current status.

@@ -1,8 +1,9 @@
 //! Output keys: the folder, relative to the output root, that holds one file's pages.
 //!
 //! A key is derived from the file reference alone:
-//! - `fileExternalId` X: X without a trailing `.pdf`, `.png`, `.jpg`, `.jpeg`, `.tif` or
-//!   `.tiff` (any case);
+//! - `fileExternalId` X: X without a trailing input extension
+//!   ([`InputKind::all_extensions`]: `.pdf`, `.png`, `.jpg`, `.jpeg`, `.tif`, `.tiff`, any
+//!   case);
 //! - `fileId` N: N in decimal;
 //! - `fileInstanceId`: `<space>/<externalId>`, the external id stripped as above.
 //!
@@ -15,9 +16,9 @@
 use std::collections::HashSet;
 
 use diagram_core::FileRef;
+use diagram_raster::InputKind;
 
-/// The input extensions that are dropped from the end of an external id.
-const INPUT_EXTENSIONS: [&str; 6] = ["pdf", "png", "jpg", "jpeg", "tif", "tiff"];
+use crate::output::OutputFormat;
 
 /// The key of a file reference, before collisions are resolved (see the module docs).
 pub fn file_key(file: &FileRef) -> String {
@@ -35,7 +36,7 @@ pub fn file_key(file: &FileRef) -> String {
 pub fn strip_extension(name: &str) -> &str {
     if let Some(dot) = name.rfind('.') {
         let ext = &name[dot + 1..];
-        if dot > 0 && INPUT_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext)) {
+        if dot > 0 && InputKind::all_extensions().any(|e| e.eq_ignore_ascii_case(ext)) {
             return &name[..dot];
         }
     }
@@ -43,8 +44,8 @@ pub fn strip_extension(name: &str) -> &str {
 }
 
 /// Percent-encodes one path part so that it is a plain, visible file name that names
-/// neither `job.json` nor a page file (`page-<n>.png`, `page-<n>.svg`): in those, the
-/// last `.` is encoded too.
+/// neither `job.json` nor a page file of any [`OutputFormat`] (`page-<n>.png`,
+/// `page-<n>.svg`): in those, the last `.` is encoded too.
 pub fn encode_part(part: &str) -> String {
     let mut out = String::with_capacity(part.len());
     let mut previous_dot = false;
@@ -74,7 +75,9 @@ fn is_reserved_name(name: &str) -> bool {
     }
     let Some(rest) = name.strip_prefix("page-") else { return false };
     let Some((n, ext)) = rest.split_once('.') else { return false };
-    !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (ext == "png" || ext == "svg")
+    !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+        && OutputFormat::ALL.iter().any(|f| f.extension() == ext)
 }
 
 /// Hands out unique keys in request order: the first file with a key gets it, later ones

@@ -10,18 +10,23 @@
 //! [`Job`](diagram_core::Job) in the hosted shape.
 //!
 //! ```no_run
-//! use diagram_convert::{ConvertOptions, Converter, DirResolver, MemorySink};
+//! use diagram_convert::{ConvertOptions, Converter, DirResolver, MemorySink, OutputFormat};
+//! use diagram_convert::RenderOptions;
 //! use diagram_core::{parse_request, ValidateOptions};
 //!
 //! let request = parse_request(
 //!     br#"{"items": [{"fileExternalId": "drawing.pdf", "annotations": []}]}"#,
 //!     &ValidateOptions::default(),
 //! )?;
-//! let converter = Converter::new(ConvertOptions { dpi: 72.0, ..Default::default() });
+//! let converter = Converter::new(ConvertOptions {
+//!     render: RenderOptions { dpi: 72.0, ..Default::default() },
+//!     ..Default::default()
+//! });
 //! let sink = MemorySink::new();
 //! let job = converter.convert(request, &DirResolver::new("files")?, &sink);
 //! for page in sink.pages() {
-//!     println!("{} page {}: {} PNG bytes", page.key, page.page, page.png.unwrap().len());
+//!     let png = page.bytes(OutputFormat::Png).unwrap();
+//!     println!("{} page {}: {} PNG bytes", page.key, page.page, png.len());
 //! }
 //! println!("{}", serde_json::to_string_pretty(&job)?);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -29,8 +34,9 @@
 //!
 //! # How a job runs
 //! Files are resolved and opened lazily, in request order, on the thread that calls
-//! [`Converter::run`]; their pages are converted on a rayon pool of
-//! [`ConvertOptions::threads`] workers, started in request order. At most `threads + 1`
+//! [`Converter::run`]; their pages are converted on the converter's rayon pool of
+//! [`ConvertOptions::threads`] workers (one pool for the converter's lifetime), started
+//! in request order. At most `threads + 1`
 //! pages are decoded or waiting for the sink at any time, and a file is dropped when its
 //! last page is done, so memory stays a few page buffers even for 50-page A0 files. Each
 //! page is a pure function of the file, the page and the options, so the output bytes
@@ -43,9 +49,10 @@
 //! entry with an `errorMessage`; annotations on pages the file does not have become a
 //! `warnings` entry of the file. A panic while converting a page is caught at the page
 //! boundary and becomes that page's error; a page running past
-//! [`Limits::page_time_limit`] is abandoned (see there for what can and cannot be
-//! interrupted). Only a job that could not run at all (invalid options, no thread,
-//! cancelled, results not stored) ends `Failed` with a job-level `errorMessage`.
+//! [`Limits::page_time_limit`] is stopped at its deadline (best effort: see there for
+//! what can and cannot be interrupted). Only a job that could not run at all (see
+//! [`JobError`]) ends `Failed` with a job-level `errorMessage`. Errors are typed
+//! ([`FileError`], [`PageError`]) until the hosted [`Job`](diagram_core::Job) is built.
 
 #![forbid(unsafe_code)]
 
@@ -53,23 +60,30 @@ pub use diagram_core as core;
 
 mod dir_sink;
 mod engine;
+mod error;
 mod job;
 pub mod key;
 mod options;
+mod output;
 mod page;
 mod resolve;
 mod sink;
 
 pub use dir_sink::{write_atomic, DirSink};
 pub use engine::Converter;
+pub use error::{FileError, JobError, PageError};
 pub use job::{JobHandle, Progress};
-pub use options::{ConvertOptions, Formats, Limits};
+pub use options::ConvertOptions;
+pub use output::{Artifact, OutputFile, OutputFormat};
 #[cfg(feature = "fault-injection")]
 pub use page::Fault;
-pub use resolve::{DirResolver, FileResolver, ResolveError, INPUT_EXTENSIONS};
+pub use resolve::{DirResolver, FileResolver, ResolveError};
 pub use sink::{MemoryPage, MemorySink, PageOutput, Sink, SinkError, StoredPage};
 
 // Re-exported so embedders can fill the options without naming the crates.
+pub use diagram_core::{ColorMode, Limits};
 pub use diagram_overlay::OverlayOptions;
-pub use diagram_raster::{PngOptions, Renderer};
-pub use diagram_svg_writer::PageLayerMode;
+pub use diagram_raster::{
+    InputKind, PngCompression, PngFilter, PngOptions, RenderOptions, Renderer,
+};
+pub use diagram_svg_writer::{PageLayerMode, SvgOptions};

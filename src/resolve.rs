@@ -5,16 +5,18 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use diagram_core::FileRef;
+use diagram_core::{FileRef, Limits};
+use diagram_raster::InputKind;
 
 /// Why a file's bytes could not be had. Each of these fails that file only.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     /// No file matches the reference.
-    #[error("file not found in the files folder (looked for {looked_for})")]
+    #[error("file not found (looked for {looked_for})")]
     NotFound {
-        /// The names tried, relative to the root, e.g.
-        /// `a.pdf and a.pdf.<ext>, <ext> one of pdf, png, jpg, jpeg, tif, tiff, lower or upper case`.
+        /// What was looked for, in the store's own terms, e.g. for a [`DirResolver`]
+        /// `a.pdf and a.pdf.<ext> in the files folder, <ext> one of pdf, png, jpg, jpeg,
+        /// tif, tiff, lower or upper case`.
         looked_for: String,
     },
     /// The reference would read outside the resolver's root.
@@ -61,9 +63,6 @@ pub trait FileResolver: Send + Sync {
     }
 }
 
-/// The input extensions tried after a reference's own name, in this order.
-pub const INPUT_EXTENSIONS: [&str; 6] = ["pdf", "png", "jpg", "jpeg", "tif", "tiff"];
-
 /// Reads files from one folder, the CLI's `--files`:
 /// - `fileExternalId` X at `ROOT/X`, else `ROOT/X.<ext>`;
 /// - `fileId` N at `ROOT/N.<ext>`;
@@ -80,7 +79,7 @@ pub struct DirResolver {
 
 impl DirResolver {
     /// A resolver for the folder `root`, which must exist. Files larger than
-    /// `max_file_bytes` are refused (see [`DirResolver::DEFAULT_MAX_FILE_BYTES`]).
+    /// [`Limits::max_file_bytes`] (by default) are refused.
     pub fn new(root: impl AsRef<Path>) -> std::io::Result<Self> {
         let root = root.as_ref().canonicalize()?;
         if !root.is_dir() {
@@ -89,11 +88,8 @@ impl DirResolver {
                 format!("{} is not a folder", root.display()),
             ));
         }
-        Ok(Self { root, max_file_bytes: Self::DEFAULT_MAX_FILE_BYTES })
+        Ok(Self { root, max_file_bytes: Limits::default().max_file_bytes })
     }
-
-    /// The default size limit of one input file: 2 GiB.
-    pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 << 30;
 
     /// The same resolver with another size limit per file.
     pub fn with_max_file_bytes(mut self, limit: u64) -> Self {
@@ -114,7 +110,7 @@ impl DirResolver {
                 out.push(base.clone());
             }
             for upper in [false, true] {
-                for ext in INPUT_EXTENSIONS {
+                for ext in InputKind::all_extensions() {
                     let ext = if upper { ext.to_ascii_uppercase() } else { ext.to_string() };
                     let mut name = base.clone().into_os_string();
                     name.push(".");
@@ -201,7 +197,8 @@ impl FileResolver for DirResolver {
             }
             return Ok(bytes.into());
         }
-        let exts = INPUT_EXTENSIONS.join(", ");
+        let exts: Vec<&str> = InputKind::all_extensions().collect();
+        let exts = exts.join(", ");
         let looked_for = match file {
             FileRef::Id(id) => format!("{id}.<ext>"),
             _ => {
@@ -210,7 +207,9 @@ impl FileResolver for DirResolver {
             }
         };
         Err(ResolveError::NotFound {
-            looked_for: format!("{looked_for}, <ext> one of {exts}, lower or upper case"),
+            looked_for: format!(
+                "{looked_for} in the files folder, <ext> one of {exts}, lower or upper case"
+            ),
         })
     }
 }

@@ -1,13 +1,17 @@
-//! Where a job's outputs go: each page's PNG and SVG as soon as they are ready, then the
+//! Where a job's outputs go: each page's artifacts as soon as they are ready, then the
 //! finished job.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use diagram_core::{FileRef, Job};
 
+use crate::output::{Artifact, OutputFile, OutputFormat};
+
 /// One page's outputs, handed to a [`Sink`] as soon as the page is converted. Pages
 /// arrive in any order; `item` and `page` say where they belong.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct PageOutput<'a> {
     /// The index of the request item, from 0.
     pub item: usize,
@@ -18,32 +22,49 @@ pub struct PageOutput<'a> {
     pub key: &'a str,
     /// The page, from 1.
     pub page: u32,
-    /// The PNG, when PNG output is on.
-    pub png: Option<&'a [u8]>,
-    /// The SVG, when SVG output is on.
-    pub svg: Option<&'a [u8]>,
+    /// One artifact per output format, in the order of
+    /// [`ConvertOptions::formats`](crate::ConvertOptions::formats).
+    pub artifacts: &'a [Artifact],
 }
 
 impl PageOutput<'_> {
-    /// The conventional relative path of the PNG: `<key>/page-<n>.png`.
-    pub fn png_path(&self) -> String {
-        format!("{}/page-{}.png", self.key, self.page)
+    /// The conventional relative path of one of the page's files: `<key>/<file path>`,
+    /// e.g. `PH-ME-P-0003-001/page-1.png`.
+    pub fn path(&self, file: &OutputFile) -> String {
+        format!("{}/{}", self.key, file.path)
     }
 
-    /// The conventional relative path of the SVG: `<key>/page-<n>.svg`.
-    pub fn svg_path(&self) -> String {
-        format!("{}/page-{}.svg", self.key, self.page)
+    /// The artifact of `format`, if the page has one.
+    pub fn artifact(&self, format: OutputFormat) -> Option<&Artifact> {
+        self.artifacts.iter().find(|a| a.format == format)
     }
 }
 
-/// Where a sink stored a page: the URLs that go into the page's result (`pngUrl`,
-/// `svgUrl`), one per output it was given.
+/// Where a sink stored a page: for each artifact, the URL of its main file, which goes
+/// into the page's result (`pngUrl`, `svgUrl`, or `otherUrls`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StoredPage {
-    /// Where the PNG is.
-    pub png_url: Option<String>,
-    /// Where the SVG is.
-    pub svg_url: Option<String>,
+    /// The URL of each stored format's main file.
+    pub urls: BTreeMap<OutputFormat, String>,
+}
+
+impl StoredPage {
+    /// Nothing stored yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The same, with `url` for `format`.
+    pub fn with_url(mut self, format: OutputFormat, url: impl Into<String>) -> Self {
+        self.urls.insert(format, url.into());
+        self
+    }
+
+    /// The URL stored for `format`.
+    pub fn url(&self, format: OutputFormat) -> Option<&str> {
+        self.urls.get(&format).map(String::as_str)
+    }
 }
 
 /// Why a sink could not store an output. A page that cannot be stored fails that page.
@@ -81,6 +102,7 @@ pub trait Sink: Send + Sync {
 
 /// One page kept by a [`MemorySink`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MemoryPage {
     /// The request item's index, from 0.
     pub item: usize,
@@ -90,14 +112,20 @@ pub struct MemoryPage {
     pub key: String,
     /// The page, from 1.
     pub page: u32,
-    /// The PNG bytes, when PNG output is on.
-    pub png: Option<Vec<u8>>,
-    /// The SVG bytes, when SVG output is on.
-    pub svg: Option<Vec<u8>>,
+    /// The page's artifacts, one per output format.
+    pub artifacts: Vec<Artifact>,
+}
+
+impl MemoryPage {
+    /// The bytes of `format`'s main file (the PNG, the SVG), if the page has it.
+    pub fn bytes(&self, format: OutputFormat) -> Option<&[u8]> {
+        self.artifacts.iter().find(|a| a.format == format).map(|a| a.main().bytes.as_slice())
+    }
 }
 
 /// Keeps every output in memory; for embedders and tests. Its URLs are the conventional
-/// relative paths (`<key>/page-<n>.png`), as a [`crate::DirSink`] would write them.
+/// relative paths ([`PageOutput::path`], `<key>/page-<n>.png`), as a [`crate::DirSink`]
+/// would write them.
 #[derive(Debug, Default)]
 pub struct MemorySink {
     pages: Mutex<Vec<MemoryPage>>,
@@ -125,17 +153,16 @@ impl MemorySink {
 
 impl Sink for MemorySink {
     fn page(&self, output: PageOutput<'_>) -> Result<StoredPage, SinkError> {
-        let stored = StoredPage {
-            png_url: output.png.map(|_| output.png_path()),
-            svg_url: output.svg.map(|_| output.svg_path()),
-        };
+        let mut stored = StoredPage::new();
+        for artifact in output.artifacts {
+            stored.urls.insert(artifact.format, output.path(artifact.main()));
+        }
         self.pages.lock().unwrap_or_else(|e| e.into_inner()).push(MemoryPage {
             item: output.item,
             file: output.file.clone(),
             key: output.key.to_string(),
             page: output.page,
-            png: output.png.map(<[u8]>::to_vec),
-            svg: output.svg.map(<[u8]>::to_vec),
+            artifacts: output.artifacts.to_vec(),
         });
         Ok(stored)
     }

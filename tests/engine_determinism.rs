@@ -4,7 +4,9 @@ mod engine_support;
 
 use std::fs;
 
-use diagram_convert::{ConvertOptions, Converter, DirResolver, MemorySink};
+use diagram_convert::{
+    ConvertOptions, Converter, DirResolver, MemorySink, OutputFormat, RenderOptions,
+};
 use diagram_core::JobStatus;
 use engine_support::*;
 
@@ -22,7 +24,17 @@ fn run(threads: usize, files: &std::path::Path, json: &str, o: &ConvertOptions) 
             assert_eq!(r.error_message, None, "{:?} page {}", item.file, r.page);
         }
     }
-    sink.pages().into_iter().map(|p| (p.item, p.page, p.png, p.svg)).collect()
+    sink.pages()
+        .into_iter()
+        .map(|p| {
+            let bytes = |f| p.bytes(f).map(<[u8]>::to_vec);
+            (p.item, p.page, bytes(OutputFormat::Png), bytes(OutputFormat::Svg))
+        })
+        .collect()
+}
+
+fn at_20_dpi() -> RenderOptions {
+    RenderOptions { dpi: 20.0, ..Default::default() }
 }
 
 #[test]
@@ -50,8 +62,13 @@ fn one_and_two_threads_write_the_same_bytes() {
         annotation("img", 1, 0.4, 0.4, 0.9, 0.9),
     );
     for o in [
-        ConvertOptions { dpi: 20.0, ..options(1) },
-        ConvertOptions { dpi: 20.0, annotate_png: true, grayscale: Some(false), ..options(1) },
+        ConvertOptions { render: at_20_dpi(), ..options(1) },
+        ConvertOptions {
+            render: at_20_dpi(),
+            annotate_png: true,
+            grayscale: Some(false),
+            ..options(1)
+        },
     ] {
         let one = run(1, dir.path(), &json, &o);
         let two = run(2, dir.path(), &json, &o);

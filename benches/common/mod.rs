@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use diagram_core::{Annotation, ValidateOptions};
-use diagram_raster::{Document, OpenOptions, RenderOptions, RenderedPage};
+use diagram_core::{Annotation, ColorMode, Deadline, Limits, ValidateOptions};
+use diagram_raster::{Document, RenderOptions, RenderedPage};
 
 /// One input of the benches.
 pub struct Sample {
@@ -74,13 +74,15 @@ impl Sample {
 
     /// The file opened with hayro.
     pub fn open(&self) -> Document {
-        Document::open(self.bytes(), &OpenOptions::default())
+        Document::open(self.bytes(), &Limits::default())
             .unwrap_or_else(|e| panic!("{}: {e}", self.file))
     }
 
     /// Its first page rendered at 150 DPI.
-    pub fn render(&self, doc: &Document, grayscale: bool) -> RenderedPage {
-        let options = RenderOptions { grayscale, ..RenderOptions::default() };
-        doc.render(0, &options).unwrap_or_else(|e| panic!("{}: {e}", self.file))
+    pub fn render(&self, doc: &Document, colors: ColorMode) -> RenderedPage {
+        let plan = doc
+            .plan(0, &RenderOptions::default(), &Limits::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", self.file));
+        doc.render(&plan, colors, Deadline::NONE).unwrap_or_else(|e| panic!("{}: {e}", self.file))
     }
 }

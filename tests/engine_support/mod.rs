@@ -80,7 +80,7 @@ pub fn annotation(text: &str, page: u32, x0: f64, y0: f64, x1: f64, y1: f64) -> 
 /// Fast options for tests: low resolution, no time limit unless given.
 pub fn options(threads: usize) -> ConvertOptions {
     ConvertOptions {
-        dpi: 36.0,
+        render: diagram_convert::RenderOptions { dpi: 36.0, ..Default::default() },
         threads,
         limits: Limits { page_time_limit: None, ..Limits::default() },
         ..ConvertOptions::default()

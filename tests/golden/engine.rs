@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use diagram_convert::{ConvertOptions, Converter, DirResolver, Formats, MemorySink};
+use diagram_convert::{ConvertOptions, Converter, DirResolver, MemorySink, OutputFormat};
 use diagram_core::{JobStatus, ValidateOptions};
-use diagram_raster::Renderer;
-use diagram_svg_writer::PageLayerMode;
+use diagram_raster::{RenderOptions, Renderer};
+use diagram_svg_writer::{PageLayerMode, SvgOptions};
 
 use crate::case::{CaseConfig, RendererName, SvgPage};
 
@@ -36,20 +36,26 @@ pub fn convert(dir: &Path, cfg: &CaseConfig, annotate_png: bool) -> Result<Vec<P
         ));
     }
     let options = ConvertOptions {
-        dpi: cfg.dpi,
-        renderer: match cfg.renderer {
-            RendererName::Hayro => Renderer::Hayro,
-            RendererName::Pdfium => Renderer::Pdfium,
+        render: RenderOptions {
+            dpi: cfg.dpi,
+            renderer: match cfg.renderer {
+                RendererName::Hayro => Renderer::Hayro,
+                RendererName::Pdfium => Renderer::Pdfium,
+            },
+            ..RenderOptions::default()
         },
         // Two workers, so the suite also runs the engine's parallel path; the outputs are
         // the same whatever the thread count.
         threads: 2,
-        formats: Formats { png: true, svg: true },
+        formats: vec![OutputFormat::Png, OutputFormat::Svg],
         annotate_png,
-        svg_page_layer: match cfg.svg_page {
-            SvgPage::Auto => PageLayerMode::Auto,
-            SvgPage::Vector => PageLayerMode::Vector,
-            SvgPage::Raster => PageLayerMode::Raster,
+        svg: SvgOptions {
+            page_layer: match cfg.svg_page {
+                SvgPage::Auto => PageLayerMode::Auto,
+                SvgPage::Vector => PageLayerMode::Vector,
+                SvgPage::Raster => PageLayerMode::Raster,
+            },
+            ..SvgOptions::default()
         },
         ..ConvertOptions::default()
     };
@@ -82,10 +88,11 @@ pub fn convert(dir: &Path, cfg: &CaseConfig, annotate_png: bool) -> Result<Vec<P
     }
     let mut pages = Vec::new();
     for p in sink.pages() {
-        let (Some(png), Some(svg)) = (p.png, p.svg) else {
+        let (Some(png), Some(svg)) = (p.bytes(OutputFormat::Png), p.bytes(OutputFormat::Svg))
+        else {
             return Err(format!("page {} came without a PNG or an SVG", p.page));
         };
-        pages.push(Page { page: p.page, png, svg });
+        pages.push(Page { page: p.page, png: png.to_vec(), svg: svg.to_vec() });
     }
     if pages.is_empty() {
         return Err("the file produced no page".into());

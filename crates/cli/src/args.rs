@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use diagram_convert::{InputKind, OutputFormat};
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -26,22 +28,39 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Convert every file of a request (the hosted service's JSON shape).
-    ///
-    /// A file is found as: fileExternalId X at DIR/X, else DIR/X.<ext>; fileId N at
-    /// DIR/N.<ext>; fileInstanceId at DIR/<space>/<externalId>[.<ext>]; <ext> one of pdf,
-    /// png, jpg, jpeg, tif, tiff. Nothing outside DIR is read. Writes
-    /// OUT/<key>/page-<n>.png and .svg and OUT/job.json (URLs relative to OUT); an OUT
-    /// holding an earlier run has its files replaced atomically.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, long_about = job_about())]
     Job(JobArgs),
     /// Convert files given by path, with annotations from a JSON list or a request.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, long_about = render_about())]
     Render(RenderArgs),
     /// Check a request against the contract without converting anything.
     ///
     /// Prints `ok`, or every violation on its own line, JSON path first.
     #[command(after_help = EXIT_CODES)]
     Validate(ValidateArgs),
+}
+
+/// `job --help`: how files are found and what is written.
+fn job_about() -> String {
+    let exts: Vec<&str> = InputKind::all_extensions().collect();
+    format!(
+        "Convert every file of a request (the hosted service's JSON shape).\n\n\
+         A file is found as: fileExternalId X at DIR/X, else DIR/X.<ext>; fileId N at \
+         DIR/N.<ext>; fileInstanceId at DIR/<space>/<externalId>[.<ext>]; <ext> one of {}. \
+         Nothing outside DIR is read. Writes OUT/<key>/page-<n>.png and .svg (one file per \
+         --format) and OUT/job.json (URLs relative to OUT); an OUT holding an earlier run \
+         has its files replaced atomically.",
+        exts.join(", ")
+    )
+}
+
+/// `render --help`.
+fn render_about() -> String {
+    format!(
+        "Convert files given by path, with annotations from a JSON list or a request.\n\n\
+         Each FILE is a {} file, recognised by its content.",
+        InputKind::accepted()
+    )
 }
 
 /// `job`'s arguments.
@@ -63,7 +82,7 @@ pub struct JobArgs {
 /// `render`'s arguments.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// The files to convert (PDF, PNG, JPEG or TIFF, recognised by content).
+    /// The files to convert, recognised by content (see --help).
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
     /// The output folder (created if missing).
@@ -148,13 +167,39 @@ pub enum RendererArg {
     Pdfium,
 }
 
-/// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// The page PNG.
-    Png,
-    /// The interactive page SVG.
-    Svg,
+/// `--format`: one value per [`OutputFormat`], named by [`OutputFormat::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormatArg(OutputFormat);
+
+impl FormatArg {
+    /// The engine's format.
+    pub fn format(self) -> OutputFormat {
+        self.0
+    }
+}
+
+impl ValueEnum for FormatArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        const ALL: [FormatArg; OutputFormat::ALL.len()] = {
+            let mut all = [FormatArg(OutputFormat::Png); OutputFormat::ALL.len()];
+            let mut i = 0;
+            while i < all.len() {
+                all[i] = FormatArg(OutputFormat::ALL[i]);
+                i += 1;
+            }
+            all
+        };
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self.0 {
+            OutputFormat::Png => "The page PNG",
+            OutputFormat::Svg => "The interactive page SVG",
+            _ => "",
+        };
+        Some(PossibleValue::new(self.0.name()).help(help))
+    }
 }
 
 /// `--svg-page`.

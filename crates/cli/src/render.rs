@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use diagram_convert::{FileResolver, ResolveError};
 use diagram_core::{
-    parse_request, validate_value, ConvertRequest, FileRef, RequestError, ValidateOptions,
-    Violation,
+    validate_value, Annotation, ConvertRequest, FileRef, RequestError, RequestItem,
+    ValidateOptions, Violation,
 };
 use serde_json::{json, Value};
 
@@ -98,13 +98,18 @@ fn load(source: &str) -> Result<Annotations, String> {
     }
 }
 
-/// The request that `render` runs: one item per file, in command-line order.
+/// The request that `render` runs: one item per file, in command-line order, built as
+/// typed values and validated as a whole.
 fn build_request(
     ids: &[String],
     annotations: Annotations,
     options: &ValidateOptions,
 ) -> Result<ConvertRequest, RequestError> {
-    let (items, grayscale) = match annotations {
+    let bug = |e: serde_json::Error| {
+        // Validated first, so this cannot fail; report rather than panic if it does.
+        RequestError::Invalid(vec![Violation { path: "$".into(), reason: e.to_string() }])
+    };
+    let request = match annotations {
         Annotations::List(list) => {
             // Check the list once, with paths that name it rather than a made-up item.
             let probe = json!({"items": [{"fileId": 0, "annotations": list}]});
@@ -118,32 +123,33 @@ fn build_request(
             if !violations.is_empty() {
                 return Err(RequestError::Invalid(violations));
             }
-            let items: Vec<Value> = ids
+            let list: Vec<Annotation> = serde_json::from_value(list).map_err(bug)?;
+            let items = ids
                 .iter()
-                .map(|id| json!({"fileExternalId": id, "annotations": list.clone()}))
+                .map(|id| RequestItem {
+                    file: FileRef::ExternalId(id.clone()),
+                    annotations: list.clone(),
+                })
                 .collect();
-            (items, true)
+            ConvertRequest { items, grayscale: true }
         }
         Annotations::Request(request) => {
             let violations = validate_value(&request, options);
             if !violations.is_empty() {
                 return Err(RequestError::Invalid(violations));
             }
-            // Validated above, so this cannot fail; report rather than panic if it does.
-            let parsed: ConvertRequest = serde_json::from_value(request).map_err(|e| {
-                RequestError::Invalid(vec![Violation { path: "$".into(), reason: e.to_string() }])
-            })?;
+            let parsed: ConvertRequest = serde_json::from_value(request).map_err(bug)?;
             let items = match_items(ids, &parsed);
-            (items, parsed.grayscale)
+            ConvertRequest { items, grayscale: parsed.grayscale }
         }
     };
-    let request = json!({"items": items, "grayscale": grayscale});
-    parse_request(request.to_string().as_bytes(), options)
+    request.validate(options)?;
+    Ok(request)
 }
 
 /// Each file's annotations from a request: the item whose `fileExternalId` is the file's
 /// name (or the same without extension); with one file and one item, that item.
-fn match_items(ids: &[String], request: &ConvertRequest) -> Vec<Value> {
+fn match_items(ids: &[String], request: &ConvertRequest) -> Vec<RequestItem> {
     let stem = |s: &str| diagram_convert::key::strip_extension(s).to_string();
     let mut used = vec![false; request.items.len()];
     let items = ids
@@ -157,11 +163,11 @@ fn match_items(ids: &[String], request: &ConvertRequest) -> Vec<Value> {
             let annotations = match found {
                 Some(i) => {
                     used[i] = true;
-                    serde_json::to_value(&request.items[i].annotations).unwrap_or_default()
+                    request.items[i].annotations.clone()
                 }
-                None => Value::Array(Vec::new()),
+                None => Vec::new(),
             };
-            json!({"fileExternalId": id, "annotations": annotations})
+            RequestItem { file: FileRef::ExternalId(id.clone()), annotations }
         })
         .collect();
     for (item, used) in request.items.iter().zip(used) {

@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diagram_convert::{
-    ConvertOptions, Converter, DirResolver, DirSink, FileResolver, Formats, JobHandle, Limits,
-    PageLayerMode, Renderer,
+    ConvertOptions, Converter, DirResolver, DirSink, FileResolver, JobHandle, Limits,
+    PageLayerMode, RenderOptions, Renderer, SvgOptions,
 };
 use diagram_core::{read_request, ConvertRequest, Job, JobStatus, ValidateOptions};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::args::{ConvertArgs, FormatArg, JobArgs, RendererArg, SvgPageArg};
+use crate::args::{ConvertArgs, JobArgs, RendererArg, SvgPageArg};
 use crate::exit;
 
 /// `diagram-convert job`.
@@ -34,21 +34,24 @@ pub fn job(args: JobArgs) -> u8 {
 /// The engine options from the command line.
 pub fn options(args: &ConvertArgs, grayscale: Option<bool>) -> ConvertOptions {
     ConvertOptions {
-        dpi: args.dpi,
-        renderer: match args.renderer {
-            RendererArg::Hayro => Renderer::Hayro,
-            RendererArg::Pdfium => Renderer::Pdfium,
+        render: RenderOptions {
+            dpi: args.dpi,
+            renderer: match args.renderer {
+                RendererArg::Hayro => Renderer::Hayro,
+                RendererArg::Pdfium => Renderer::Pdfium,
+            },
+            ..RenderOptions::default()
         },
         threads: args.threads.unwrap_or(0),
-        formats: Formats {
-            png: args.format.contains(&FormatArg::Png),
-            svg: args.format.contains(&FormatArg::Svg),
-        },
+        formats: args.format.iter().map(|f| f.format()).collect(),
         annotate_png: args.annotate_png,
-        svg_page_layer: match args.svg_page {
-            SvgPageArg::Auto => PageLayerMode::Auto,
-            SvgPageArg::Vector => PageLayerMode::Vector,
-            SvgPageArg::Raster => PageLayerMode::Raster,
+        svg: SvgOptions {
+            page_layer: match args.svg_page {
+                SvgPageArg::Auto => PageLayerMode::Auto,
+                SvgPageArg::Vector => PageLayerMode::Vector,
+                SvgPageArg::Raster => PageLayerMode::Raster,
+            },
+            ..SvgOptions::default()
         },
         grayscale,
         limits: Limits {

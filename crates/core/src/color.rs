@@ -16,3 +16,32 @@
 pub fn luma(r: u8, g: u8, b: u8) -> u8 {
     ((299 * r as u32 + 587 * g as u32 + 114 * b as u32 + 500) / 1000) as u8
 }
+
+/// The colours a job's pages are produced in: decided once per job (the request's
+/// `grayscale`, or an override of the engine's options) and carried by each page's scene,
+/// so the renderer, the highlights and the SVG page layer agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ColorMode {
+    /// 8-bit gray by [`luma`], the hosted service's default.
+    #[default]
+    Gray,
+    /// 8-bit sRGB.
+    Rgb,
+}
+
+impl ColorMode {
+    /// [`ColorMode::Gray`] for `true` (the request's `grayscale` flag), else
+    /// [`ColorMode::Rgb`].
+    pub fn from_grayscale(grayscale: bool) -> Self {
+        if grayscale {
+            ColorMode::Gray
+        } else {
+            ColorMode::Rgb
+        }
+    }
+
+    /// Whether this is [`ColorMode::Gray`].
+    pub fn is_gray(self) -> bool {
+        self == ColorMode::Gray
+    }
+}

@@ -16,17 +16,20 @@
 
 pub mod color;
 pub mod geometry;
+pub mod limits;
 pub mod model;
 pub mod validate;
 
-pub use color::luma;
+pub use color::{luma, ColorMode};
 pub use geometry::{
-    normalized_to_pixels, GeometryError, PageGeometry, PdfRect, PixelSize, Rotation, Transform,
+    normalized_to_pixels, GeometryError, PageFrame, PageGeometry, PdfRect, PixelSize, Rotation,
+    Transform,
 };
+pub use limits::{Deadline, Limits};
 pub use model::{
     Annotation, ConvertRequest, Entity, FileRef, InstanceId, Job, JobStatus, PageResult, Region,
     RequestItem, ResultItem, ShapeKind, Vertex,
 };
 pub use validate::{
-    parse_request, read_request, validate_value, Limits, RequestError, ValidateOptions, Violation,
+    parse_request, read_request, validate_value, RequestError, ValidateOptions, Violation,
 };

@@ -4,6 +4,8 @@
 //! real detection output with extra fields is accepted. Entity objects are kept as JSON
 //! objects exactly as given (key order included).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -214,6 +216,10 @@ pub struct PageResult {
     /// Where the PNG is (a path relative to `job.json` offline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub png_url: Option<String>,
+    /// Where the page's outputs of other formats than PNG and SVG are, by format name
+    /// (our extension; absent when there are none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other_urls: BTreeMap<String, String>,
     /// Why the page produced no output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,

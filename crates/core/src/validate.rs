@@ -11,54 +11,15 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use crate::limits::Limits;
 use crate::model::ConvertRequest;
-
-/// Limits on a request. The counts of items, annotations and entities are the hosted
-/// service's; the others are ours and keep a hostile request from costing much.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Limits {
-    /// Largest request file, in bytes, refused before it is read. Default: 64 MiB.
-    pub max_request_bytes: u64,
-    /// Most items in a request. Default: 50 (the contract's).
-    pub max_items: usize,
-    /// Most annotations per item. Default: 1000 (the contract's).
-    pub max_annotations: usize,
-    /// Most vertices of a polygon. Default: 1000.
-    pub max_vertices: usize,
-    /// Most entities per annotation. Default: 5 (the contract's).
-    pub max_entities: usize,
-    /// Most fields in one entity object. Default: 100.
-    pub max_entity_fields: usize,
-    /// Longest entity, serialised as JSON, in bytes. Default: 16 KiB.
-    pub max_entity_bytes: usize,
-    /// Longest annotation text in bytes (UTF-8). Default: 1024.
-    pub max_text_bytes: usize,
-    /// Longest file reference string (external id, space) in bytes. Default: 1024.
-    pub max_id_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_request_bytes: 64 * 1024 * 1024,
-            max_items: 50,
-            max_annotations: 1000,
-            max_vertices: 1000,
-            max_entities: 5,
-            max_entity_fields: 100,
-            max_entity_bytes: 16 * 1024,
-            max_text_bytes: 1024,
-            max_id_bytes: 1024,
-        }
-    }
-}
 
 /// How a request is validated.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidateOptions {
     /// Accept exactly what the hosted service accepts: refuse `polygon` regions. Default: `false`.
     pub strict: bool,
-    /// The limits. Default: [`Limits::default`].
+    /// The limits; only the request ones apply here. Default: [`Limits::default`].
     pub limits: Limits,
 }
 
@@ -161,6 +122,61 @@ pub fn parse_request(
         // report it as a violation rather than panic.
         RequestError::Invalid(vec![Violation { path: "$".into(), reason: e.to_string() }])
     })
+}
+
+impl ConvertRequest {
+    /// Checks a request built in Rust (rather than parsed) against every rule of the
+    /// contract, reporting each violation with the JSON path [`parse_request`] would give
+    /// (`items[0].annotations[3].region.vertices[1].x`). A coordinate that is not a finite
+    /// number is reported where it is, as JSON cannot hold it.
+    ///
+    /// ```
+    /// use diagram_core::{ConvertRequest, FileRef, RequestItem, ValidateOptions};
+    ///
+    /// let request = ConvertRequest { items: vec![], grayscale: true };
+    /// let err = request.validate(&ValidateOptions::default()).unwrap_err();
+    /// assert_eq!(err.lines(), ["items: must have 1 to 50 entries, found none"]);
+    /// let ok = ConvertRequest {
+    ///     items: vec![RequestItem { file: FileRef::Id(7), annotations: vec![] }],
+    ///     grayscale: true,
+    /// };
+    /// assert!(ok.validate(&ValidateOptions::default()).is_ok());
+    /// ```
+    pub fn validate(&self, options: &ValidateOptions) -> Result<(), RequestError> {
+        let value = serde_json::to_value(self).map_err(|e| {
+            RequestError::Invalid(vec![Violation { path: "$".into(), reason: e.to_string() }])
+        })?;
+        let mut violations = validate_value(&value, options);
+        // serde_json writes NaN and infinities as null; name them for what they are.
+        for (i, item) in self.items.iter().enumerate() {
+            for (j, a) in item.annotations.iter().enumerate() {
+                let path = |k: usize, axis: &str| {
+                    format!("items[{i}].annotations[{j}].region.vertices[{k}].{axis}")
+                };
+                for (k, v) in a.region.vertices.iter().enumerate() {
+                    for (axis, c) in [("x", v.x), ("y", v.y)] {
+                        if !c.is_finite() {
+                            let p = path(k, axis);
+                            if let Some(found) = violations.iter_mut().find(|v| v.path == p) {
+                                found.reason = format!("{c} is not a finite number");
+                            }
+                        }
+                    }
+                }
+                if let Some(c) = a.confidence.filter(|c| !c.is_finite()) {
+                    violations.push(Violation {
+                        path: format!("items[{i}].annotations[{j}].confidence"),
+                        reason: format!("{c} is not a finite number"),
+                    });
+                }
+            }
+        }
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(RequestError::Invalid(violations))
+        }
+    }
 }
 
 fn strip_position(msg: &str) -> String {

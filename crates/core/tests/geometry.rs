@@ -49,11 +49,11 @@ proptest! {
         // The pixel size is the displayed size in points at dpi, rounded.
         let (cw, ch) = ((x1 - x0) * user_unit.unwrap_or(1.0), (y1 - y0) * user_unit.unwrap_or(1.0));
         let (dw, dh) = if rotate.rem_euclid(180) == 90 { (ch, cw) } else { (cw, ch) };
-        prop_assert!((size.width as f64 - dw * dpi / 72.0).abs() <= 0.5 + EPS);
-        prop_assert!((size.height as f64 - dh * dpi / 72.0).abs() <= 0.5 + EPS);
+        prop_assert!((size.width() as f64 - dw * dpi / 72.0).abs() <= 0.5 + EPS);
+        prop_assert!((size.height() as f64 - dh * dpi / 72.0).abs() <= 0.5 + EPS);
 
         let to_px = g.user_to_pixels(size);
-        let (w, h) = (size.width as f64, size.height as f64);
+        let (w, h) = (size.width() as f64, size.height() as f64);
         let pixel_corners = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)];
         let rotation = Rotation::from_degrees(rotate).unwrap();
         let norm = normalized_to_pixels(size);
@@ -80,7 +80,7 @@ fn valhall_a0_with_centred_negative_origin() {
     // PH-25578-P-4110010-001: media box -1687.61 -1191.54 1687.61 1191.54.
     let g = PageGeometry::pdf([-1687.61, -1191.54, 1687.61, 1191.54], None, 0, None).unwrap();
     let size = g.pixel_size(150.0 / 72.0);
-    assert_eq!(size, PixelSize { width: 7032, height: 4965 });
+    assert_eq!(size, PixelSize::new(7032, 4965).unwrap());
     let t = g.user_to_pixels(size);
     assert!(close(t.apply(0.0, 0.0), (3516.0, 2482.5), 1e-6));
 }
@@ -89,7 +89,7 @@ fn valhall_a0_with_centred_negative_origin() {
 fn rotated_a4_swaps_sides() {
     let g = PageGeometry::pdf([0.0, 0.0, 595.0, 842.0], None, 90, None).unwrap();
     assert_eq!(g.displayed_size_pt(), (842.0, 595.0));
-    assert_eq!(g.pixel_size(2.0), PixelSize { width: 1684, height: 1190 });
+    assert_eq!(g.pixel_size(2.0), PixelSize::new(1684, 1190).unwrap());
 }
 
 #[test]
@@ -116,9 +116,9 @@ fn bad_geometry_is_refused() {
 fn image_pixels_map_one_to_one() {
     let g = PageGeometry::image(640, 480).unwrap();
     let size = g.pixel_size(1.0);
-    assert_eq!(size, PixelSize { width: 640, height: 480 });
+    assert_eq!(size, PixelSize::new(640, 480).unwrap());
     let t = g.user_to_pixels(size);
     assert!(close(t.apply(10.0, 20.0), (10.0, 20.0), EPS));
     let half = g.pixel_size(0.5);
-    assert_eq!(half, PixelSize { width: 320, height: 240 });
+    assert_eq!(half, PixelSize::new(320, 240).unwrap());
 }

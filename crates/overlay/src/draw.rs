@@ -5,7 +5,7 @@ use std::fmt;
 use diagram_core::PixelSize;
 use tiny_skia::{FillRule, Paint, Path, PathBuilder, Pixmap, Stroke, Transform};
 
-use crate::scene::{Scene, ShapeGeometry};
+use crate::scene::{Outline, Scene, ShapeGeometry};
 use crate::style::{luma, Color, Style};
 
 /// The side of the largest tile a shape is drawn into before it is composited onto the
@@ -79,15 +79,15 @@ pub fn draw(
     size: PixelSize,
     channels: Channels,
 ) -> Result<(), DrawError> {
-    if scene.size != size {
-        return Err(DrawError::SizeMismatch { scene: scene.size, buffer: size });
+    if scene.size() != size {
+        return Err(DrawError::SizeMismatch { scene: scene.size(), buffer: size });
     }
     let expected = size.area() * channels.bytes() as u64;
     if pixels.len() as u64 != expected {
         return Err(DrawError::BufferSize { expected, found: pixels.len() });
     }
     let mut tile: Option<Pixmap> = None;
-    for shape in &scene.shapes {
+    for shape in scene.shapes() {
         let Some(path) = shape_path(&shape.geometry) else { continue };
         let Some((px0, py0, px1, py1)) = pixel_bounds(&shape.geometry, &shape.style, size) else {
             continue;
@@ -109,7 +109,7 @@ pub fn draw(
                         .insert(Pixmap::new(tw, th).expect("a tile has 1 to 512 pixels per side")),
                 };
                 paint_shape(pixmap, &path, &shape.style, tx, ty);
-                composite(pixmap, pixels, size.width, channels, (tx, ty, tw, th));
+                composite(pixmap, pixels, size.width(), channels, (tx, ty, tw, th));
                 tx += tw;
             }
             ty += th;
@@ -120,13 +120,13 @@ pub fn draw(
 
 fn shape_path(geometry: &ShapeGeometry) -> Option<Path> {
     let mut pb = PathBuilder::new();
-    match geometry {
-        ShapeGeometry::Rect { x0, y0, x1, y1 } => {
+    match geometry.outline() {
+        Outline::Rect { x0, y0, x1, y1 } => {
             pb.push_rect(tiny_skia::Rect::from_ltrb(
                 *x0 as f32, *y0 as f32, *x1 as f32, *y1 as f32,
             )?);
         }
-        ShapeGeometry::Polygon(points) => {
+        Outline::Polygon(points) => {
             let (first, rest) = points.split_first()?;
             pb.move_to(first.0 as f32, first.1 as f32);
             for p in rest {
@@ -147,8 +147,8 @@ fn pixel_bounds(
 ) -> Option<(u32, u32, u32, u32)> {
     let (x0, y0, x1, y1) = geometry.bounds();
     let grow = style.stroke_width.max(0.0) as f64 / 2.0 + 1.0;
-    let clamp_w = |v: f64| v.clamp(0.0, size.width as f64) as u32;
-    let clamp_h = |v: f64| v.clamp(0.0, size.height as f64) as u32;
+    let clamp_w = |v: f64| v.clamp(0.0, size.width() as f64) as u32;
+    let clamp_h = |v: f64| v.clamp(0.0, size.height() as f64) as u32;
     let (px0, py0) = (clamp_w((x0 - grow).floor()), clamp_h((y0 - grow).floor()));
     let (px1, py1) = (clamp_w((x1 + grow).ceil()), clamp_h((y1 + grow).ceil()));
     (px1 > px0 && py1 > py0).then_some((px0, py0, px1, py1))

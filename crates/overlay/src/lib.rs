@@ -3,8 +3,8 @@
 //! writer turns the same [`Scene`] into clickable groups.
 //!
 //! ```
-//! use diagram_core::{Annotation, PixelSize, Region, ShapeKind, Vertex};
-//! use diagram_overlay::{draw, Channels, OverlayOptions, Scene, ShapeGeometry};
+//! use diagram_core::{Annotation, ColorMode, PageFrame, PageGeometry, Region, ShapeKind, Vertex};
+//! use diagram_overlay::{draw, Channels, Outline, OverlayOptions, Scene};
 //!
 //! let v = |x, y| Vertex { x, y };
 //! let annotation = Annotation {
@@ -17,12 +17,15 @@
 //!     },
 //!     entities: None,
 //! };
-//! let size = PixelSize { width: 40, height: 20 };
-//! let scene = Scene::build(&[annotation], 1, size, true, &OverlayOptions::default());
-//! assert_eq!(scene.shapes[0].geometry, ShapeGeometry::Rect { x0: 10.0, y0: 10.0, x1: 30.0, y1: 15.0 });
+//! // A 40 x 20 pixel image page.
+//! let frame = PageFrame::new(PageGeometry::image(40, 20).unwrap(), 1.0).unwrap();
+//! let scene = Scene::build(&[annotation], 1, &frame, ColorMode::Gray, &OverlayOptions::default());
+//! let outline = scene.shapes()[0].geometry.outline();
+//! assert_eq!(outline, &Outline::Rect { x0: 10.0, y0: 10.0, x1: 30.0, y1: 15.0 });
+//! assert_eq!(scene.shapes()[0].label.text, "21-PT-1019");
 //!
 //! let mut page = vec![255u8; 40 * 20];
-//! draw(&scene, &mut page, size, Channels::Gray).unwrap();
+//! draw(&scene, &mut page, frame.size(), Channels::Gray).unwrap();
 //! assert!(page[12 * 40 + 20] < 255); // inside the box: darkened
 //! assert_eq!(page[2 * 40 + 2], 255); // far outside: untouched
 //! ```
@@ -34,5 +37,5 @@ mod scene;
 mod style;
 
 pub use draw::{draw, Channels, DrawError, TILE};
-pub use scene::{Scene, SceneShape, ShapeGeometry, SkipReason, Skipped};
+pub use scene::{Label, Outline, Scene, SceneShape, ShapeGeometry, SkipReason, Skipped};
 pub use style::{luma, Color, OverlayOptions, Style};

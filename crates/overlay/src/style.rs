@@ -1,5 +1,7 @@
 //! Colours and highlight styles, and how highlights look in colour and in gray pages.
 
+use diagram_core::ColorMode;
+
 /// An 8-bit sRGB colour with straight (not premultiplied) alpha; `a` is the opacity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Color {
@@ -95,11 +97,11 @@ impl Default for OverlayOptions {
 }
 
 impl OverlayOptions {
-    /// The style for a page in gray (`true`) or colour mode. A gray page gets the gray
-    /// style with its colours turned gray by [`Color::luma`], so that a custom gray style
-    /// given in colour still yields gray pixels.
-    pub fn style(&self, grayscale: bool) -> Style {
-        if grayscale {
+    /// The style for a page in `colors`. A gray page gets the gray style with its colours
+    /// turned gray by [`Color::luma`], so that a custom gray style given in colour still
+    /// yields gray pixels.
+    pub fn style(&self, colors: ColorMode) -> Style {
+        if colors.is_gray() {
             Style {
                 stroke: self.gray.stroke.to_gray(),
                 stroke_width: self.gray.stroke_width,

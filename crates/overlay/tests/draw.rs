@@ -1,6 +1,6 @@
 //! Drawing scenes onto gray and RGB page bytes.
 
-use diagram_core::{Annotation, PixelSize, Region, ShapeKind, Vertex};
+use diagram_core::{Annotation, ColorMode, PageFrame, PixelSize, Region, ShapeKind, Vertex};
 use diagram_overlay::{draw, Channels, Color, DrawError, OverlayOptions, Scene, Style};
 
 fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Annotation {
@@ -33,8 +33,14 @@ fn solid() -> OverlayOptions {
 #[test]
 fn a_rectangle_lands_on_its_pixels_in_gray() {
     // 0.25..0.75 of 200 x 100 is x 50..150, y 25..75; the 2 px outline covers 49..51.
-    let size = PixelSize { width: 200, height: 100 };
-    let scene = Scene::build(&[rect(0.25, 0.25, 0.75, 0.75)], 1, size, true, &solid());
+    let size = PixelSize::new(200, 100).unwrap();
+    let scene = Scene::build(
+        &[rect(0.25, 0.25, 0.75, 0.75)],
+        1,
+        &PageFrame::of_pixels(size),
+        ColorMode::Gray,
+        &solid(),
+    );
     let mut page = vec![255u8; 200 * 100];
     draw(&scene, &mut page, size, Channels::Gray).unwrap();
     let at = |x: usize, y: usize| page[y * 200 + x];
@@ -57,7 +63,7 @@ fn a_rectangle_lands_on_its_pixels_in_gray() {
 
 #[test]
 fn a_polygon_lands_on_its_pixels_in_rgb() {
-    let size = PixelSize { width: 100, height: 100 };
+    let size = PixelSize::new(100, 100).unwrap();
     let triangle = Annotation {
         region: Region {
             shape: ShapeKind::Polygon,
@@ -72,7 +78,7 @@ fn a_polygon_lands_on_its_pixels_in_rgb() {
     };
     let mut options = solid();
     options.color.fill = Color::rgba(255, 0, 0, 255);
-    let scene = Scene::build(&[triangle], 1, size, false, &options);
+    let scene = Scene::build(&[triangle], 1, &PageFrame::of_pixels(size), ColorMode::Rgb, &options);
     let mut page = vec![255u8; 100 * 100 * 3];
     draw(&scene, &mut page, size, Channels::Rgb).unwrap();
     let at = |x: usize, y: usize| &page[(y * 100 + x) * 3..][..3];
@@ -83,14 +89,20 @@ fn a_polygon_lands_on_its_pixels_in_rgb() {
 
 #[test]
 fn translucent_fill_blends_by_its_opacity() {
-    let size = PixelSize { width: 20, height: 20 };
+    let size = PixelSize::new(20, 20).unwrap();
     let style = Style {
         stroke: Color::rgba(0, 0, 0, 0),
         stroke_width: 0.0,
         fill: Color::rgba(0, 0, 0, 51),
     };
     let options = OverlayOptions { color: style, gray: style };
-    let scene = Scene::build(&[rect(0.0, 0.0, 1.0, 1.0)], 1, size, true, &options);
+    let scene = Scene::build(
+        &[rect(0.0, 0.0, 1.0, 1.0)],
+        1,
+        &PageFrame::of_pixels(size),
+        ColorMode::Gray,
+        &options,
+    );
     let mut page = vec![200u8; 400];
     draw(&scene, &mut page, size, Channels::Gray).unwrap();
     // 200 * (1 - 51/255) = 160.
@@ -99,13 +111,13 @@ fn translucent_fill_blends_by_its_opacity() {
 
 #[test]
 fn default_styles_change_white_and_black_pixels_alike() {
-    let size = PixelSize { width: 60, height: 60 };
+    let size = PixelSize::new(60, 60).unwrap();
     for grayscale in [true, false] {
         let scene = Scene::build(
             &[rect(0.25, 0.25, 0.75, 0.75)],
             1,
-            size,
-            grayscale,
+            &PageFrame::of_pixels(size),
+            ColorMode::from_grayscale(grayscale),
             &OverlayOptions::default(),
         );
         let channels = if grayscale { Channels::Gray } else { Channels::Rgb };
@@ -124,19 +136,31 @@ fn default_styles_change_white_and_black_pixels_alike() {
 #[test]
 fn a_shape_larger_than_a_tile_and_off_the_page_is_clipped() {
     // 1300 x 700 pixels: several tiles; the box reaches past the right and bottom edges.
-    let size = PixelSize { width: 1300, height: 700 };
+    let size = PixelSize::new(1300, 700).unwrap();
     let style = Style {
         stroke: Color::rgba(0, 0, 0, 0),
         stroke_width: 0.0,
         fill: Color::rgba(0, 0, 0, 255),
     };
     let options = OverlayOptions { color: style, gray: style };
-    let scene = Scene::build(&[rect(0.1, 0.1, 1.5, 1.5)], 1, size, true, &options);
+    let scene = Scene::build(
+        &[rect(0.1, 0.1, 1.5, 1.5)],
+        1,
+        &PageFrame::of_pixels(size),
+        ColorMode::Gray,
+        &options,
+    );
     let mut page = vec![255u8; 1300 * 700];
     draw(&scene, &mut page, size, Channels::Gray).unwrap();
     let black = page.iter().filter(|&&v| v == 0).count();
     assert_eq!(black, (1300 - 130) * (700 - 70));
-    let far = Scene::build(&[rect(2.0, 2.0, 3.0, 3.0)], 1, size, true, &options);
+    let far = Scene::build(
+        &[rect(2.0, 2.0, 3.0, 3.0)],
+        1,
+        &PageFrame::of_pixels(size),
+        ColorMode::Gray,
+        &options,
+    );
     let before = page.clone();
     draw(&far, &mut page, size, Channels::Gray).unwrap();
     assert_eq!(page, before);
@@ -144,14 +168,19 @@ fn a_shape_larger_than_a_tile_and_off_the_page_is_clipped() {
 
 #[test]
 fn wrong_buffers_are_errors() {
-    let size = PixelSize { width: 10, height: 10 };
-    let scene =
-        Scene::build(&[rect(0.1, 0.1, 0.5, 0.5)], 1, size, true, &OverlayOptions::default());
+    let size = PixelSize::new(10, 10).unwrap();
+    let scene = Scene::build(
+        &[rect(0.1, 0.1, 0.5, 0.5)],
+        1,
+        &PageFrame::of_pixels(size),
+        ColorMode::Gray,
+        &OverlayOptions::default(),
+    );
     let mut short = vec![0u8; 99];
     let err = draw(&scene, &mut short, size, Channels::Gray).unwrap_err();
     assert_eq!(err, DrawError::BufferSize { expected: 100, found: 99 });
     assert_eq!(err.to_string(), "the page buffer holds 99 bytes where 100 are needed");
-    let other = PixelSize { width: 5, height: 20 };
+    let other = PixelSize::new(5, 20).unwrap();
     let mut page = vec![0u8; 100];
     assert!(matches!(
         draw(&scene, &mut page, other, Channels::Gray),

@@ -8,7 +8,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use diagram_raster::{encode_png, Document, OpenOptions, PngOptions, RenderOptions};
+use diagram_core::{ColorMode, Deadline, Limits};
+use diagram_raster::{encode_png, Document, PngOptions, RenderOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,12 +18,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let page: usize = page.parse()?;
     let dpi: f64 = rest.first().map(|d| d.parse()).transpose()?.unwrap_or(150.0);
-    let grayscale = rest.get(1).map(String::as_str) != Some("colour");
+    let colors = ColorMode::from_grayscale(rest.get(1).map(String::as_str) != Some("colour"));
 
-    let doc = Document::open(Arc::from(std::fs::read(input)?), &OpenOptions::default())?;
-    let options = RenderOptions { dpi, grayscale, ..Default::default() };
+    let limits = Limits::default();
+    let doc = Document::open(Arc::from(std::fs::read(input)?), &limits)?;
+    let options = RenderOptions { dpi, ..Default::default() };
     let start = Instant::now();
-    let rendered = doc.render(page.checked_sub(1).ok_or("pages count from 1")?, &options)?;
+    let plan = doc.plan(page.checked_sub(1).ok_or("pages count from 1")?, &options, &limits)?;
+    let rendered = doc.render(&plan, colors, Deadline::NONE)?;
     let rendered_in = start.elapsed();
     let png = encode_png(&rendered.image, &PngOptions::default())?;
     std::fs::write(output, &png)?;
@@ -30,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{} page {page} of {}: {} px in {rendered_in:.2?}, {} PNG bytes",
         doc.kind(),
         doc.page_count(),
-        rendered.image.size(),
+        rendered.frame.size(),
         png.len()
     );
     for w in &rendered.warnings {

@@ -2,32 +2,37 @@
 
 use std::sync::Arc;
 
-use diagram_core::{PageGeometry, PixelSize};
+use diagram_core::{ColorMode, Deadline, Limits, PageFrame, PageGeometry};
 
-use crate::images::ImageFile;
+use crate::images::{ImageFile, ImageKind};
 use crate::pdf::PdfFile;
-use crate::{size, sniff, InputKind, OpenOptions, PageImage, RasterError, RenderOptions, Renderer};
+use crate::{size, sniff, InputKind, PageImage, RasterError, RenderOptions, Renderer};
 
-/// What a page will look like before it is rendered: its geometry, its pixel size and
-/// why that size differs from the asked one, if it does.
+/// What a page will look like before it is rendered: which page, its pixel frame, the
+/// engine that will draw it, and why its size differs from the asked one, if it does.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PagePlan {
-    /// The page's geometry (for an image, its pixel size with one unit per pixel).
-    pub geometry: PageGeometry,
-    /// The exact size of the rendered image.
-    pub size: PixelSize,
-    /// Notes for the page result, e.g. that the page was scaled down to fit `max_pixels`.
+    /// The page, from 0.
+    pub index: usize,
+    /// The page's frame: geometry, exact pixel size and the scale it was rounded from.
+    pub frame: PageFrame,
+    /// The engine for a PDF page (images are always decoded by the image crates).
+    pub renderer: Renderer,
+    /// Notes for the page result, e.g. that the page was scaled down to fit
+    /// [`Limits::max_pixels`].
     pub warnings: Vec<String>,
 }
 
 /// One rendered page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderedPage {
-    /// The opaque pixels; its size is the plan's [`PagePlan::size`].
+    /// The page, from 0.
+    pub index: usize,
+    /// The opaque pixels; their size is the frame's.
     pub image: PageImage,
-    /// The page's geometry; [`PageGeometry::user_to_pixels`] with the image's size maps
-    /// user space onto these pixels.
-    pub geometry: PageGeometry,
+    /// The page's frame; [`PageFrame::content_transform`] maps user space onto these
+    /// pixels as the renderer drew them.
+    pub frame: PageFrame,
     /// The plan's warnings, then the renderer's (e.g. a font that could not be loaded).
     pub warnings: Vec<String>,
 }
@@ -44,7 +49,6 @@ enum Inner {
 pub struct Document {
     bytes: Arc<[u8]>,
     kind: InputKind,
-    renderer: Renderer,
     inner: Inner,
 }
 
@@ -52,7 +56,6 @@ impl std::fmt::Debug for Document {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Document")
             .field("kind", &self.kind)
-            .field("renderer", &self.renderer)
             .field("pages", &self.page_count())
             .field("bytes", &self.bytes.len())
             .finish()
@@ -63,20 +66,21 @@ impl Document {
     /// Opens a file, recognising its type from the bytes.
     ///
     /// Errors here concern the whole file: unsupported type, damaged or truncated PDF,
-    /// password protection, no pages or more than
-    /// [`max_pages`](OpenOptions::max_pages), unreadable image header.
-    pub fn open(bytes: Arc<[u8]>, options: &OpenOptions) -> Result<Document, RasterError> {
+    /// password protection, no pages or more than [`Limits::max_pages`], unreadable image
+    /// header. Image decoding later runs under [`Limits::max_image_bytes`].
+    pub fn open(bytes: Arc<[u8]>, limits: &Limits) -> Result<Document, RasterError> {
         let kind = sniff(&bytes)?;
-        let inner = match kind {
-            InputKind::Pdf => Inner::Pdf(PdfFile::open(&bytes, options.max_pages)?),
-            kind => Inner::Image(ImageFile::open(
-                &bytes,
-                kind,
-                options.max_pages,
-                options.max_image_bytes,
-            )?),
+        let image = |kind| {
+            ImageFile::open(&bytes, kind, limits.max_pages, limits.max_image_bytes)
+                .map(Inner::Image)
         };
-        Ok(Document { bytes, kind, renderer: options.renderer, inner })
+        let inner = match kind {
+            InputKind::Pdf => Inner::Pdf(PdfFile::open(&bytes, limits.max_pages)?),
+            InputKind::Png => image(ImageKind::Png)?,
+            InputKind::Jpeg => image(ImageKind::Jpeg)?,
+            InputKind::Tiff => image(ImageKind::Tiff)?,
+        };
+        Ok(Document { bytes, kind, inner })
     }
 
     /// The detected type of the file.
@@ -92,25 +96,24 @@ impl Document {
         }
     }
 
-    /// The geometry and exact pixel size of page `index` (from 0), without rendering.
+    /// The frame of page `index` (from 0): its geometry and exact pixel size, without
+    /// rendering.
     ///
     /// PDF pages get `dpi / 72` pixels per point, or the scale that makes their width
     /// [`target_width`](RenderOptions::target_width); images get
     /// [`image_scale`](RenderOptions::image_scale) pixels per pixel. Sides are rounded to
-    /// the nearest pixel. A page above [`max_pixels`](RenderOptions::max_pixels) or with a
-    /// side above 65280 pixels is scaled down to fit, with a warning.
-    pub fn plan(&self, index: usize, options: &RenderOptions) -> Result<PagePlan, RasterError> {
-        self.plan_at(index, options).map(|(plan, _)| plan)
-    }
-
-    /// [`Document::plan`] and the scale the size was rounded from (pixels per point, or
-    /// per image pixel).
-    fn plan_at(
+    /// the nearest pixel. A page above [`Limits::max_pixels`] or with a side above 65280
+    /// pixels is scaled down to fit, with a warning.
+    pub fn plan(
         &self,
         index: usize,
         options: &RenderOptions,
-    ) -> Result<(PagePlan, f64), RasterError> {
+        limits: &Limits,
+    ) -> Result<PagePlan, RasterError> {
         options.validate()?;
+        if limits.max_pixels == 0 {
+            return Err(RasterError::InvalidOptions("max_pixels must be at least 1".into()));
+        }
         self.check_index(index)?;
         let (geometry, scale) = match &self.inner {
             Inner::Pdf(p) => {
@@ -128,57 +131,72 @@ impl Document {
                 (geometry, options.image_scale)
             }
         };
-        let (size, scale, warning) = size::fit(&geometry, scale, options.max_pixels);
-        Ok((PagePlan { geometry, size, warnings: warning.into_iter().collect() }, scale))
+        let (frame, warning) = size::fit(geometry, scale, limits.max_pixels).ok_or_else(|| {
+            RasterError::InvalidOptions(format!("the scale {scale} is not a positive number"))
+        })?;
+        Ok(PagePlan {
+            index,
+            frame,
+            renderer: options.renderer,
+            warnings: warning.into_iter().collect(),
+        })
     }
 
-    /// Renders page `index` (from 0) at the size [`Document::plan`] gives, onto an
-    /// opaque white page, in gray or RGB.
+    /// Renders a planned page onto an opaque white page of the plan's size, in the job's
+    /// colours.
     ///
-    /// Errors here concern this page only (see [`RasterError::is_file_level`]).
+    /// `deadline` is checked between content operators while a PDF page is interpreted
+    /// by hayro and before and after each step; past it the page fails with
+    /// [`RasterError::TimedOut`]. Errors here concern this page only.
     pub fn render(
         &self,
-        index: usize,
-        options: &RenderOptions,
+        plan: &PagePlan,
+        colors: ColorMode,
+        deadline: Deadline,
     ) -> Result<RenderedPage, RasterError> {
-        let (PagePlan { geometry, size, mut warnings }, scale) = self.plan_at(index, options)?;
+        let index = plan.index;
+        self.check_index(index)?;
+        let frame = plan.frame;
+        let timed_out = || RasterError::TimedOut { page: index + 1 };
+        if deadline.passed() {
+            return Err(timed_out());
+        }
+        let mut warnings = plan.warnings.clone();
         let image = match &self.inner {
-            Inner::Pdf(p) => match self.renderer {
+            Inner::Pdf(p) => match plan.renderer {
                 Renderer::Hayro => {
-                    let (image, more) = p.render(index, size, scale, options.grayscale)?;
+                    let (image, more) = p.render(index, &frame, colors, deadline)?;
                     warnings.extend(more);
                     image
                 }
-                Renderer::Pdfium => {
-                    // The displayed page at the exact scale, drawn from the corner as hayro
-                    // draws it (see `pdf::content_transform`).
-                    let (w, h) = geometry.displayed_size_pt();
-                    self.render_pdfium(index, size, (w * scale, h * scale), options.grayscale)?
-                }
+                // The displayed page at the exact scale, drawn from the corner as hayro
+                // draws it (see `PageFrame::content_transform`).
+                Renderer::Pdfium => self.render_pdfium(index, &frame, colors)?,
             },
-            Inner::Image(i) => i.render(&self.bytes, index, size, options.grayscale)?,
+            Inner::Image(i) => i.render(&self.bytes, index, frame.size(), colors)?,
         };
-        Ok(RenderedPage { image, geometry, warnings })
+        if deadline.passed() {
+            return Err(timed_out());
+        }
+        Ok(RenderedPage { index, image, frame, warnings })
     }
 
     #[cfg(feature = "pdfium")]
     fn render_pdfium(
         &self,
         index: usize,
-        size: PixelSize,
-        exact: (f64, f64),
-        grayscale: bool,
+        frame: &PageFrame,
+        colors: ColorMode,
     ) -> Result<PageImage, RasterError> {
-        crate::pdfium::render_page(&self.bytes, index, size, exact, grayscale)
+        crate::pdfium::render_page(&self.bytes, index, frame.size(), frame.exact_size(), colors)
     }
 
     #[cfg(not(feature = "pdfium"))]
     fn render_pdfium(
         &self,
         _: usize,
-        _: PixelSize,
-        _: (f64, f64),
-        _: bool,
+        _: &PageFrame,
+        _: ColorMode,
     ) -> Result<PageImage, RasterError> {
         Err(RasterError::PdfiumUnavailable(
             "this build has no pdfium support; rebuild diagram-raster with the `pdfium` feature"
@@ -186,11 +204,11 @@ impl Document {
         ))
     }
 
-    /// hayro's parsed PDF, for drawing the page as vectors (also when the pages are
-    /// rendered by pdfium); `None` for images.
-    pub fn pdf(&self) -> Option<&hayro::hayro_syntax::Pdf> {
+    /// hayro's parsed page `index` (from 0), for drawing it as vectors (also when the
+    /// pages are rendered by pdfium); `None` for images and pages past the last.
+    pub(crate) fn pdf_page(&self, index: usize) -> Option<&hayro::hayro_syntax::page::Page<'_>> {
         match &self.inner {
-            Inner::Pdf(p) => Some(p.pdf()),
+            Inner::Pdf(p) => p.pdf().pages().get(index),
             Inner::Image(_) => None,
         }
     }
@@ -198,11 +216,6 @@ impl Document {
     /// The file's bytes.
     pub fn bytes(&self) -> &Arc<[u8]> {
         &self.bytes
-    }
-
-    /// The renderer chosen when opening.
-    pub fn renderer(&self) -> Renderer {
-        self.renderer
     }
 
     fn check_index(&self, index: usize) -> Result<(), RasterError> {

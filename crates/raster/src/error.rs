@@ -1,21 +1,23 @@
 //! The errors of page rendering, split into file-level and page-level ones.
 
-use diagram_core::GeometryError;
+use diagram_core::{GeometryError, PixelSize};
 
 use crate::InputKind;
 
 /// Why a file could not be opened or a page could not be rendered.
 ///
-/// [`RasterError::is_file_level`] tells a caller whether the whole file failed (every
-/// page of it is lost) or only one page did (the other pages can still be converted).
+/// [`Document::open`](crate::Document::open) fails with the errors that concern the
+/// whole file; [`Document::plan`](crate::Document::plan) and
+/// [`Document::render`](crate::Document::render) with those of one page (or of the
+/// options).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RasterError {
     /// The file is empty.
     #[error("the file is empty")]
     Empty,
-    /// The bytes are not a PDF, PNG, JPEG or TIFF file.
-    #[error("unsupported input: found {found}; expected a PDF, PNG, JPEG or TIFF file")]
+    /// The bytes are not a file of any [`InputKind`].
+    #[error("unsupported input: found {found}; expected a {} file", InputKind::accepted())]
     Unsupported {
         /// What the bytes look like, e.g. "a ZIP archive".
         found: String,
@@ -54,9 +56,27 @@ pub enum RasterError {
         /// The decoder's message.
         message: String,
     },
-    /// The render options are out of range.
+    /// The render options or limits are out of range.
     #[error("invalid render options: {0}")]
     InvalidOptions(String),
+    /// A page whose planned size is more than the rasteriser can draw (it takes 16-bit
+    /// sides).
+    #[error("page {page}: {size} pixels exceed the {max_side}-pixel side limit")]
+    TooLarge {
+        /// The page, counted from 1.
+        page: usize,
+        /// Its planned size.
+        size: PixelSize,
+        /// The longest side the renderer draws.
+        max_side: u32,
+    },
+    /// The page's deadline ([`diagram_core::Limits::page_time_limit`]) passed while it
+    /// was rendered; its drawing was stopped.
+    #[error("page {page}: rendering stopped at the time limit")]
+    TimedOut {
+        /// The page, counted from 1.
+        page: usize,
+    },
     /// The pdfium renderer was asked for but cannot be used.
     #[error("pdfium is not available: {0}")]
     PdfiumUnavailable(String),
@@ -102,22 +122,4 @@ pub enum RasterError {
         /// pdfium's message.
         message: String,
     },
-}
-
-impl RasterError {
-    /// Whether the error concerns the whole file (no page of it can be converted), as
-    /// opposed to a single page.
-    ///
-    /// [`RasterError::InvalidOptions`] counts as file-level: nothing can be rendered with
-    /// those options.
-    pub fn is_file_level(&self) -> bool {
-        !matches!(
-            self,
-            RasterError::NoSuchPage { .. }
-                | RasterError::BadGeometry { .. }
-                | RasterError::BrokenPage { .. }
-                | RasterError::ImageDecode { .. }
-                | RasterError::PdfiumPage { .. }
-        )
-    }
 }

@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use diagram_core::PixelSize;
+use diagram_core::{ColorMode, PixelSize};
 use image::imageops::FilterType;
 use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, RgbImage};
 use tiff::decoder::Decoder as TiffDecoder;
@@ -15,9 +15,27 @@ use crate::{InputKind, PageImage, RasterError};
 /// Directories beyond this are not even counted; the file is refused long before.
 const MAX_TIFF_DIRECTORIES: usize = 100_000;
 
+/// The image inputs, decoded by the `image` and `tiff` crates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ImageKind {
+    Png,
+    Jpeg,
+    Tiff,
+}
+
+impl ImageKind {
+    fn input(self) -> InputKind {
+        match self {
+            ImageKind::Png => InputKind::Png,
+            ImageKind::Jpeg => InputKind::Jpeg,
+            ImageKind::Tiff => InputKind::Tiff,
+        }
+    }
+}
+
 /// An image file: the size of each page, known without decoding pixels.
 pub(crate) struct ImageFile {
-    kind: InputKind,
+    kind: ImageKind,
     /// Per page: the TIFF directory index (0 for PNG and JPEG) and the size in pixels.
     pages: Vec<(usize, u32, u32)>,
     max_bytes: u64,
@@ -28,13 +46,13 @@ impl ImageFile {
     /// for TIFF (reduced-resolution copies such as thumbnails are skipped).
     pub(crate) fn open(
         bytes: &[u8],
-        kind: InputKind,
+        kind: ImageKind,
         max_pages: usize,
         max_bytes: u64,
     ) -> Result<Self, RasterError> {
-        let bad = |message: String| RasterError::BadImage { kind, message };
+        let bad = |message: String| RasterError::BadImage { kind: kind.input(), message };
         let pages = match kind {
-            InputKind::Tiff => {
+            ImageKind::Tiff => {
                 let mut dec = tiff_decoder(bytes, max_bytes).map_err(|e| bad(e.to_string()))?;
                 let mut pages = Vec::new();
                 let mut ifd = 0;
@@ -61,13 +79,12 @@ impl ImageFile {
                 }
                 pages
             }
-            InputKind::Png | InputKind::Jpeg => {
+            ImageKind::Png | ImageKind::Jpeg => {
                 let (w, h) = reader(bytes, kind, max_bytes)
                     .into_dimensions()
                     .map_err(|e| bad(e.to_string()))?;
                 vec![(0, w, h)]
             }
-            InputKind::Pdf => unreachable!("PDFs are opened by the pdf module"),
         };
         if pages.is_empty() {
             return Err(bad("it has no full-resolution image".to_string()));
@@ -96,16 +113,17 @@ impl ImageFile {
         bytes: &[u8],
         index: usize,
         size: PixelSize,
-        grayscale: bool,
+        colors: ColorMode,
     ) -> Result<PageImage, RasterError> {
+        let grayscale = colors.is_gray();
         let (ifd, w, h) = self.pages[index];
         let fail = |message: String| RasterError::ImageDecode {
             page: index + 1,
-            kind: self.kind,
+            kind: self.kind.input(),
             message,
         };
         let decoded = match self.kind {
-            InputKind::Tiff => decode_tiff(bytes, ifd, self.max_bytes).map_err(fail)?,
+            ImageKind::Tiff => decode_tiff(bytes, ifd, self.max_bytes).map_err(fail)?,
             kind => {
                 reader(bytes, kind, self.max_bytes).decode().map_err(|e| fail(e.to_string()))?
             }
@@ -118,15 +136,15 @@ impl ImageFile {
             )));
         }
         let page = flatten(decoded, grayscale);
-        if page.size() == size {
+        if page.size() == Some(size) {
             return Ok(page);
         }
         Ok(match page {
             PageImage::Gray(g) => {
-                PageImage::Gray(image::imageops::resize(&g, size.width, size.height, FILTER))
+                PageImage::Gray(image::imageops::resize(&g, size.width(), size.height(), FILTER))
             }
             PageImage::Rgb(c) => {
-                PageImage::Rgb(image::imageops::resize(&c, size.width, size.height, FILTER))
+                PageImage::Rgb(image::imageops::resize(&c, size.width(), size.height(), FILTER))
             }
         })
     }
@@ -136,11 +154,11 @@ impl ImageFile {
 /// footprint when shrinking, so thin lines of scans fade rather than vanish.
 const FILTER: FilterType = FilterType::Triangle;
 
-fn reader(bytes: &[u8], kind: InputKind, max_bytes: u64) -> ImageReader<Cursor<&[u8]>> {
+fn reader(bytes: &[u8], kind: ImageKind, max_bytes: u64) -> ImageReader<Cursor<&[u8]>> {
     let format = match kind {
-        InputKind::Png => ImageFormat::Png,
-        InputKind::Jpeg => ImageFormat::Jpeg,
-        _ => ImageFormat::Tiff,
+        ImageKind::Png => ImageFormat::Png,
+        ImageKind::Jpeg => ImageFormat::Jpeg,
+        ImageKind::Tiff => ImageFormat::Tiff,
     };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = image::Limits::default();

@@ -4,17 +4,19 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use diagram_raster::{Document, InputKind, OpenOptions, PageImage, RenderOptions};
+//! use diagram_core::{ColorMode, Deadline, Limits};
+//! use diagram_raster::{Document, InputKind, PageImage, RenderOptions};
 //!
 //! // A 3x2 red PNG; the type is recognised from the bytes.
 //! let mut png = Vec::new();
 //! image::RgbImage::from_pixel(3, 2, image::Rgb([255, 0, 0]))
 //!     .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
 //!     .unwrap();
-//! let doc = Document::open(Arc::from(png), &OpenOptions::default()).unwrap();
+//! let doc = Document::open(Arc::from(png), &Limits::default()).unwrap();
 //! assert_eq!((doc.kind(), doc.page_count()), (InputKind::Png, 1));
 //!
-//! let page = doc.render(0, &RenderOptions::default()).unwrap();
+//! let plan = doc.plan(0, &RenderOptions::default(), &Limits::default()).unwrap();
+//! let page = doc.render(&plan, ColorMode::Gray, Deadline::NONE).unwrap();
 //! let PageImage::Gray(gray) = &page.image else { panic!("gray by default") };
 //! assert_eq!(gray.dimensions(), (3, 2));
 //! assert_eq!(gray.get_pixel(0, 0).0, [76]); // Rec. 601 luma of pure red
@@ -25,7 +27,7 @@
 //! parsed and rendered by hayro (pure Rust, with its embedded standard fonts, so output
 //! needs no system fonts), or by pdfium when [`Renderer::Pdfium`] is chosen. PNG and
 //! JPEG give one page; a TIFF gives one page per full-resolution directory. Image
-//! decoding runs under [`OpenOptions::max_image_bytes`].
+//! decoding runs under [`Limits::max_image_bytes`](diagram_core::Limits::max_image_bytes).
 //!
 //! # Damaged files
 //! hayro repairs broken files silently; a PDF cut short would render as a blank page.
@@ -35,7 +37,7 @@
 //!
 //! # Sizes
 //! See [`RenderOptions`]: 150 DPI by default, sides rounded to the nearest pixel, pages
-//! above `max_pixels` (100 million) or a side above 65280 pixels (the rasteriser takes 16-bit sizes) scaled
+//! above `Limits::max_pixels` (100 million) or a side above 65280 pixels (the rasteriser takes 16-bit sizes) scaled
 //! down with a warning.
 //!
 //! # Colour
@@ -48,6 +50,7 @@
 //! its caches per call).
 #![forbid(unsafe_code)]
 
+mod content;
 mod document;
 mod encode;
 mod error;
@@ -61,10 +64,11 @@ mod pixels;
 mod size;
 mod sniff;
 
+pub use content::PageContent;
 pub use document::{Document, PagePlan, RenderedPage};
 pub use encode::{encode_png, write_png, EncodeError, PngCompression, PngFilter, PngOptions};
 pub use error::RasterError;
-pub use options::{OpenOptions, RenderOptions, Renderer};
+pub use options::{RenderOptions, Renderer};
 pub use page_image::PageImage;
 pub use pdfium::pdfium_available;
 #[cfg(feature = "pdfium")]

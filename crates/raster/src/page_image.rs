@@ -28,9 +28,9 @@ impl PageImage {
         }
     }
 
-    /// The size in pixels.
-    pub fn size(&self) -> PixelSize {
-        PixelSize { width: self.width(), height: self.height() }
+    /// The size in pixels; `None` for an empty image (which no renderer produces).
+    pub fn size(&self) -> Option<PixelSize> {
+        PixelSize::new(self.width(), self.height())
     }
 
     /// Bytes per pixel: 1 for gray, 3 for RGB.

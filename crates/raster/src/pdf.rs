@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use diagram_core::{GeometryError, PageGeometry, PixelSize};
+use diagram_core::{ColorMode, Deadline, GeometryError, PageFrame, PageGeometry};
 use hayro::hayro_interpret::{InterpreterSettings, InterpreterWarning};
 use hayro::hayro_syntax::object::dict::keys::{CONTENTS, USER_UNIT};
 use hayro::hayro_syntax::object::{Array, Dict, Stream};
@@ -68,30 +68,25 @@ impl PdfFile {
             .map_err(|source| RasterError::BadGeometry { page: index + 1, source })
     }
 
-    /// Renders page `index` onto an opaque white page of exactly `size` pixels, at
-    /// `scale` pixels per point (the scale `size` was rounded from; see
-    /// [`content_transform`]).
+    /// Renders page `index` onto an opaque white page of exactly the frame's size, drawn
+    /// by [`PageFrame::content_transform`].
     ///
     /// Returns the image and the warnings of the interpreter that do not make the page
     /// wrong (a missing font, an annotation without appearance).
     pub(crate) fn render(
         &self,
         index: usize,
-        size: PixelSize,
-        scale: f64,
-        grayscale: bool,
+        frame: &PageFrame,
+        colors: ColorMode,
+        deadline: Deadline,
     ) -> Result<(PageImage, Vec<String>), RasterError> {
         let page_no = index + 1;
         let page = &self.pdf.pages()[index];
         check_page(page).map_err(|reason| RasterError::BrokenPage { page: page_no, reason })?;
-        let geometry = self.geometry(index)?;
-        let (width, height) = match (u16::try_from(size.width), u16::try_from(size.height)) {
+        let size = frame.size();
+        let (width, height) = match (u16::try_from(size.width()), u16::try_from(size.height())) {
             (Ok(w), Ok(h)) => (w, h),
-            _ => {
-                return Err(RasterError::InvalidOptions(format!(
-                    "page {page_no}: {size} pixels exceed the {MAX_SIDE}-pixel side limit"
-                )))
-            }
+            _ => return Err(RasterError::TooLarge { page: page_no, size, max_side: MAX_SIDE }),
         };
 
         let seen = Arc::new(Mutex::new(Seen::default()));
@@ -104,7 +99,8 @@ impl PdfFile {
             }),
             ..Default::default()
         };
-        let transform = content_transform(&geometry, size, scale);
+        let t = frame.content_transform();
+        let transform = Affine::new([t.a, t.b, t.c, t.d, t.e, t.f]);
         // Rendering stays on the calling thread: parallelism is one page per worker.
         let ctx_settings = vello_cpu::RenderSettings { num_threads: 0, ..Default::default() };
         let mut ctx = RenderContext::new_with(width, height, ctx_settings);
@@ -120,6 +116,9 @@ impl PdfFile {
         );
         drop(ctx);
         drop(cache);
+        if deadline.passed() {
+            return Err(RasterError::TimedOut { page: page_no });
+        }
 
         let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
         if seen.image_failures > 0 {
@@ -132,34 +131,13 @@ impl PdfFile {
             });
         }
         let image = pixels::from_premultiplied_rgba(
-            size.width,
-            size.height,
+            size.width(),
+            size.height(),
             pixmap.data_as_u8_slice(),
-            grayscale,
+            colors,
         );
         Ok((image, seen.warnings()))
     }
-}
-
-/// The transform from user space to the pixels of a `size` pixmap that draws the page at
-/// exactly `scale` pixels per point, its top-left corner at the pixmap's.
-///
-/// This is [`PageGeometry::user_to_pixels`] with each axis multiplied by the ratio of
-/// the exact displayed size (`displayed_size_pt * scale`) to the rounded one: the page's
-/// far edges fall within half a pixel of the pixmap's (its right and bottom edges are at
-/// the exact size, `size` is that rounded to nearest). pdftoppm and MuPDF draw at the
-/// exact scale the same way, and stretching the page instead by up to half a pixel
-/// would move a full-page scan up to a pixel away from where they draw it (once they
-/// snap it to whole pixels): on `PH-ME-P-0156-001.pdf`, 4.30/255 mean difference of
-/// pooled gray images from pdftoppm's render rather than 0.19 (MuPDF: 0.50). The
-/// normalised annotation frame stays `user_to_pixels(size)`; content sits at most half
-/// a pixel from it at the far edges and exactly on it at the top-left.
-pub(crate) fn content_transform(geometry: &PageGeometry, size: PixelSize, scale: f64) -> Affine {
-    let t = geometry.user_to_pixels(size);
-    let (w, h) = geometry.displayed_size_pt();
-    let (fx, fy) = (w * scale / size.width as f64, h * scale / size.height as f64);
-    // Rows of the affine map: x' = a x + c y + e, y' = b x + d y + f.
-    Affine::new([t.a * fx, t.b * fy, t.c * fx, t.d * fy, t.e * fx, t.f * fy])
 }
 
 /// The interpreter's reports during one render.

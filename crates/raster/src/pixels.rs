@@ -2,6 +2,8 @@
 
 use image::{GrayImage, RgbImage};
 
+use diagram_core::ColorMode;
+
 use crate::PageImage;
 
 pub use diagram_core::luma;
@@ -15,19 +17,19 @@ pub(crate) fn over_white(c: u8, a: u8) -> u8 {
 
 /// A page from premultiplied RGBA rows, composited onto white (`c + 255 - a`).
 ///
-/// With `grayscale` it becomes gray by [`luma`]; otherwise RGB. The conversion reads the
+/// In [`ColorMode::Gray`] it becomes gray by [`luma`]; otherwise RGB. The conversion reads the
 /// source once and writes the output once, so no third buffer is held.
 pub(crate) fn from_premultiplied_rgba(
     width: u32,
     height: u32,
     rgba: &[u8],
-    grayscale: bool,
+    colors: ColorMode,
 ) -> PageImage {
     let px = |p: &[u8]| {
         let white = 255 - p[3];
         (p[0].saturating_add(white), p[1].saturating_add(white), p[2].saturating_add(white))
     };
-    if grayscale {
+    if colors.is_gray() {
         let data = rgba
             .chunks_exact(4)
             .map(|p| {

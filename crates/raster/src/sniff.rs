@@ -17,6 +17,44 @@ pub enum InputKind {
     Tiff,
 }
 
+impl InputKind {
+    /// Every input kind, in the order resolvers try their file extensions.
+    pub const ALL: [InputKind; 4] =
+        [InputKind::Pdf, InputKind::Png, InputKind::Jpeg, InputKind::Tiff];
+
+    /// The file extensions of this kind, lower case, without the dot, most usual first.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            InputKind::Pdf => &["pdf"],
+            InputKind::Png => &["png"],
+            InputKind::Jpeg => &["jpg", "jpeg"],
+            InputKind::Tiff => &["tif", "tiff"],
+        }
+    }
+
+    /// Every input extension, kind by kind in [`InputKind::ALL`]'s order:
+    /// `pdf, png, jpg, jpeg, tif, tiff`.
+    ///
+    /// ```
+    /// use diagram_raster::InputKind;
+    ///
+    /// let all: Vec<_> = InputKind::all_extensions().collect();
+    /// assert_eq!(all, ["pdf", "png", "jpg", "jpeg", "tif", "tiff"]);
+    /// ```
+    pub fn all_extensions() -> impl Iterator<Item = &'static str> {
+        Self::ALL.into_iter().flat_map(|k| k.extensions().iter().copied())
+    }
+
+    /// The accepted kinds in words, as messages name them: `PDF, PNG, JPEG or TIFF`.
+    pub fn accepted() -> String {
+        let names: Vec<String> = Self::ALL.iter().map(|k| k.to_string()).collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.concat(),
+        }
+    }
+}
+
 impl fmt::Display for InputKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -35,7 +73,7 @@ const PDF_HEADER_WINDOW: usize = 1024;
 /// Recognises the kind of input from its magic bytes.
 ///
 /// A PDF may have up to 1024 bytes of garbage before `%PDF-`, as viewers accept. Anything
-/// that is not a PDF, PNG, JPEG or TIFF is [`RasterError::Unsupported`], naming what the
+/// that is not one of [`InputKind::ALL`] is [`RasterError::Unsupported`], naming what the
 /// bytes look like (`"a ZIP archive"`, `"an HTML document"`, or `"unknown data starting
 /// with 4d 5a 90 00"`), or [`RasterError::Empty`].
 ///

@@ -3,19 +3,21 @@
 //! page clipped to the empty intersection (the vendored hayro patch, PATCHES.md).
 
 mod common;
+use common::render;
 
 use std::sync::Arc;
 
 use common::{make_pdf, PageSpec};
-use diagram_raster::{Document, OpenOptions, PageImage, RenderOptions};
+use diagram_raster::{Document, PageImage, RenderOptions};
 
 fn dark_pixels(spec: PageSpec) -> ((u32, u32), Vec<(u32, u32)>) {
-    let doc = Document::open(Arc::from(make_pdf(&[spec])), &OpenOptions::default()).unwrap();
+    let doc =
+        Document::open(Arc::from(make_pdf(&[spec])), &diagram_core::Limits::default()).unwrap();
     let options = RenderOptions { dpi: 72.0, ..Default::default() };
-    let plan = doc.plan(0, &options).unwrap();
-    let page = doc.render(0, &options).unwrap();
+    let plan = doc.plan(0, &options, &diagram_core::Limits::default()).unwrap();
+    let page = render(&doc, 0, &options, diagram_core::ColorMode::Gray).unwrap();
     let PageImage::Gray(img) = page.image else { panic!("gray by default") };
-    assert_eq!(img.dimensions(), (plan.size.width, plan.size.height));
+    assert_eq!(img.dimensions(), (plan.frame.size().width(), plan.frame.size().height()));
     let dark = img.enumerate_pixels().filter(|(_, _, p)| p.0[0] < 128).map(|(x, y, _)| (x, y));
     (img.dimensions(), dark.collect())
 }

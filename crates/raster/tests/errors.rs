@@ -2,15 +2,16 @@
 //! understands, never a blank page and never a panic.
 
 mod common;
+use common::render;
 
 use std::sync::Arc;
 
 use common::{fixture, make_pdf, PageSpec};
-use diagram_raster::{sniff, Document, InputKind, OpenOptions, RasterError, RenderOptions};
+use diagram_raster::{sniff, Document, InputKind, RasterError, RenderOptions};
 use lopdf::{dictionary, Object};
 
 fn open(bytes: Vec<u8>) -> Result<Document, RasterError> {
-    Document::open(Arc::from(bytes), &OpenOptions::default())
+    Document::open(Arc::from(bytes), &diagram_core::Limits::default())
 }
 
 #[test]
@@ -40,7 +41,6 @@ fn sniffing_ignores_names_and_names_what_it_found() {
     assert_eq!(found(b"MZ\x90\0\x03\0"), "a Windows executable");
     assert_eq!(found(b"\x00\x01\x02\x03\x04"), "unknown data starting with 00 01 02 03");
     let err = sniff(b"\x00\xfe\xaa\x10").unwrap_err();
-    assert!(err.is_file_level());
     assert_eq!(
         err.to_string(),
         "unsupported input: found unknown data starting with 00 fe aa 10; expected a PDF, \
@@ -58,13 +58,17 @@ fn truncated_pdfs_are_errors_not_blank_pages() {
         let bytes = full[..cut].to_vec();
         match open(bytes) {
             Err(e) => {
-                assert!(e.is_file_level(), "cut {cut}: {e}");
                 let msg = e.to_string();
                 assert!(msg.contains("truncated") || msg.contains("damaged"), "cut {cut}: {msg}");
             }
             Ok(doc) => {
                 for i in 0..doc.page_count() {
-                    let r = doc.render(i, &RenderOptions { dpi: 20.0, ..Default::default() });
+                    let r = render(
+                        &doc,
+                        i,
+                        &RenderOptions { dpi: 20.0, ..Default::default() },
+                        diagram_core::ColorMode::Gray,
+                    );
                     assert!(r.is_err(), "cut {cut}: page {i} rendered from a truncated file");
                 }
             }
@@ -98,7 +102,6 @@ fn truncated_generated_pdfs_fail() {
 fn garbage_after_a_pdf_header_is_a_damaged_pdf() {
     let err = open(b"%PDF-1.7\n\x00\x01 this is not a PDF at all".to_vec()).unwrap_err();
     assert!(matches!(err, RasterError::DamagedPdf { .. }), "{err:?}");
-    assert!(err.is_file_level());
 }
 
 #[test]
@@ -126,7 +129,6 @@ fn password_protected_pdf_is_refused() {
     doc.save_to(&mut out).unwrap();
     let err = open(out).unwrap_err();
     assert_eq!(err, RasterError::PasswordProtected);
-    assert!(err.is_file_level());
     assert!(err.to_string().contains("password"));
 }
 
@@ -137,7 +139,7 @@ fn more_than_max_pages_states_the_count() {
     let err = open(bytes.clone()).unwrap_err();
     assert_eq!(err, RasterError::TooManyPages { count: 51, max: 50 });
     assert_eq!(err.to_string(), "the file has 51 pages, more than the limit of 50");
-    let more = OpenOptions { max_pages: 60, ..Default::default() };
+    let more = diagram_core::Limits { max_pages: 60, ..Default::default() };
     assert_eq!(Document::open(Arc::from(bytes), &more).unwrap().page_count(), 51);
 }
 
@@ -157,9 +159,9 @@ fn with_broken_second_page(break_it: impl FnOnce(&mut lopdf::Dictionary)) -> Vec
 fn page_with_missing_content_is_a_page_error() {
     let bytes = with_broken_second_page(|page| page.set("Contents", Object::Reference((999, 0))));
     let doc = open(bytes).unwrap();
-    assert!(doc.render(0, &RenderOptions::default()).is_ok());
-    let err = doc.render(1, &RenderOptions::default()).unwrap_err();
-    assert!(!err.is_file_level());
+    assert!(render(&doc, 0, &RenderOptions::default(), diagram_core::ColorMode::Gray).is_ok());
+    let err =
+        render(&doc, 1, &RenderOptions::default(), diagram_core::ColorMode::Gray).unwrap_err();
     assert!(matches!(err, RasterError::BrokenPage { page: 2, .. }), "{err:?}");
     assert_eq!(err.to_string(), "page 2 is damaged: its content stream cannot be loaded");
 }
@@ -173,7 +175,8 @@ fn page_with_missing_image_is_a_page_error() {
         )
     });
     let doc = open(bytes).unwrap();
-    let err = doc.render(1, &RenderOptions::default()).unwrap_err();
+    let err =
+        render(&doc, 1, &RenderOptions::default(), diagram_core::ColorMode::Gray).unwrap_err();
     assert_eq!(
         err.to_string(),
         "page 2 is damaged: its image or form resource /Im0 cannot be loaded"
@@ -183,9 +186,9 @@ fn page_with_missing_image_is_a_page_error() {
 #[test]
 fn page_index_past_the_end_is_a_page_error() {
     let doc = open(make_pdf(&[PageSpec::default()])).unwrap();
-    let err = doc.render(3, &RenderOptions::default()).unwrap_err();
+    let err =
+        render(&doc, 3, &RenderOptions::default(), diagram_core::ColorMode::Gray).unwrap_err();
     assert_eq!(err, RasterError::NoSuchPage { page: 4, count: 1 });
-    assert!(!err.is_file_level());
 }
 
 #[test]
@@ -196,13 +199,14 @@ fn invalid_options_are_refused() {
         RenderOptions { dpi: f64::NAN, ..Default::default() },
         RenderOptions { target_width: Some(0), ..Default::default() },
         RenderOptions { image_scale: -1.0, ..Default::default() },
-        RenderOptions { max_pixels: 0, ..Default::default() },
     ] {
-        assert!(
-            matches!(doc.plan(0, &options), Err(RasterError::InvalidOptions(_))),
-            "{options:?}"
-        );
+        let limits = diagram_core::Limits::default();
+        let plan = doc.plan(0, &options, &limits);
+        assert!(matches!(plan, Err(RasterError::InvalidOptions(_))), "{options:?}");
     }
+    let limits = diagram_core::Limits { max_pixels: 0, ..Default::default() };
+    let plan = doc.plan(0, &RenderOptions::default(), &limits);
+    assert!(matches!(plan, Err(RasterError::InvalidOptions(_))), "max_pixels 0");
 }
 
 #[test]
@@ -211,17 +215,20 @@ fn max_pixels_scales_down_with_a_warning() {
         open(make_pdf(&[PageSpec { marks: vec![[0.0, 0.0, 100.0, 100.0]], ..Default::default() }]))
             .unwrap();
     // 200 x 100 pt at 150 DPI is 417 x 208 = 86736 px; allow 10000.
-    let options = RenderOptions { max_pixels: 10_000, ..Default::default() };
-    let page = doc.render(0, &options).unwrap();
-    let size = page.image.size();
+    let limits = diagram_core::Limits { max_pixels: 10_000, ..Default::default() };
+    let plan = doc.plan(0, &RenderOptions::default(), &limits).unwrap();
+    let page =
+        doc.render(&plan, diagram_core::ColorMode::Gray, diagram_core::Deadline::NONE).unwrap();
+    let size = page.image.size().unwrap();
     assert!(size.area() <= 10_000, "{size}");
     assert!(size.area() > 9_000, "{size} wastes the budget");
     // The aspect ratio is kept within a pixel.
-    assert!((size.width as f64 / size.height as f64 - 2.0).abs() < 0.03, "{size}");
+    assert!((size.width() as f64 / size.height() as f64 - 2.0).abs() < 0.03, "{size}");
     assert_eq!(page.warnings.len(), 1, "{:?}", page.warnings);
     let expected = format!(
         "page scaled to 0.34x ({}x{} px) to stay within 10000 pixels",
-        size.width, size.height
+        size.width(),
+        size.height()
     );
     assert_eq!(page.warnings[0], expected);
     // The left half of the page is black, the right half white, at the scaled size.
@@ -229,8 +236,8 @@ fn max_pixels_scales_down_with_a_warning() {
         diagram_raster::PageImage::Gray(g) => g,
         _ => unreachable!(),
     };
-    assert!(gray.get_pixel(2, size.height / 2).0[0] < 20);
-    assert!(gray.get_pixel(size.width - 3, size.height / 2).0[0] > 235);
+    assert!(gray.get_pixel(2, size.height() / 2).0[0] < 20);
+    assert!(gray.get_pixel(size.width() - 3, size.height() / 2).0[0] > 235);
 }
 
 #[test]
@@ -239,10 +246,16 @@ fn sides_above_65280_pixels_are_scaled_not_a_crash() {
     // tall pages too.
     let spec = PageSpec { media: [0.0, 0.0, 100_000.0, 100.0], ..Default::default() };
     let doc = open(make_pdf(&[spec])).unwrap();
-    let page = doc.render(0, &RenderOptions { dpi: 72.0, ..Default::default() }).unwrap();
-    let size = page.image.size();
-    assert_eq!(size.width, 65280);
-    assert_eq!(size.height, 65);
+    let page = render(
+        &doc,
+        0,
+        &RenderOptions { dpi: 72.0, ..Default::default() },
+        diagram_core::ColorMode::Gray,
+    )
+    .unwrap();
+    let size = page.image.size().unwrap();
+    assert_eq!(size.width(), 65280);
+    assert_eq!(size.height(), 65);
     assert_eq!(
         page.warnings,
         vec!["page scaled to 0.65x (65280x65 px) to stay within 65280 pixels per side".to_string()]
@@ -250,20 +263,33 @@ fn sides_above_65280_pixels_are_scaled_not_a_crash() {
     let spec =
         PageSpec { media: [0.0, 0.0, 100.0, 100_000.0], rotate: Some(90), ..Default::default() };
     let doc = open(make_pdf(&[spec])).unwrap();
-    let page = doc.render(0, &RenderOptions { dpi: 72.0, ..Default::default() }).unwrap();
+    let page = render(
+        &doc,
+        0,
+        &RenderOptions { dpi: 72.0, ..Default::default() },
+        diagram_core::ColorMode::Gray,
+    )
+    .unwrap();
     // Turned sideways, the tall page is wide again.
     assert_eq!((page.image.width(), page.image.height()), (65280, 65));
     let spec = PageSpec { media: [0.0, 0.0, 100.0, 100_000.0], ..Default::default() };
     let doc = open(make_pdf(&[spec])).unwrap();
-    let page = doc.render(0, &RenderOptions { dpi: 72.0, ..Default::default() }).unwrap();
+    let page = render(
+        &doc,
+        0,
+        &RenderOptions { dpi: 72.0, ..Default::default() },
+        diagram_core::ColorMode::Gray,
+    )
+    .unwrap();
     assert_eq!((page.image.width(), page.image.height()), (65, 65280));
 }
 
 #[test]
 fn an_image_over_the_memory_limit_fails_its_page() {
-    let small = OpenOptions { max_image_bytes: 1 << 20, ..Default::default() };
+    let small = diagram_core::Limits { max_image_bytes: 1 << 20, ..Default::default() };
     let doc = Document::open(fixture("dataset-pid/image.png"), &small).unwrap();
-    let err = doc.render(0, &RenderOptions::default()).unwrap_err();
+    let err =
+        render(&doc, 0, &RenderOptions::default(), diagram_core::ColorMode::Gray).unwrap_err();
     assert!(
         matches!(err, RasterError::ImageDecode { page: 1, kind: InputKind::Jpeg, .. }),
         "{err:?}"
@@ -275,9 +301,11 @@ fn pdfium_without_the_feature_says_how_to_get_it() {
     if cfg!(feature = "pdfium") {
         return;
     }
-    let options = OpenOptions { renderer: diagram_raster::Renderer::Pdfium, ..Default::default() };
-    let doc = Document::open(Arc::from(make_pdf(&[PageSpec::default()])), &options).unwrap();
-    let err = doc.render(0, &RenderOptions::default()).unwrap_err();
+    let doc =
+        Document::open(Arc::from(make_pdf(&[PageSpec::default()])), &Default::default()).unwrap();
+    let options =
+        RenderOptions { renderer: diagram_raster::Renderer::Pdfium, ..Default::default() };
+    let err = render(&doc, 0, &options, diagram_core::ColorMode::Gray).unwrap_err();
     assert!(matches!(err, RasterError::PdfiumUnavailable(_)), "{err:?}");
 }
 
@@ -297,7 +325,8 @@ fn page_with_undecodable_content_is_a_page_error() {
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
     let doc = open(out).unwrap();
-    assert!(doc.render(0, &RenderOptions::default()).is_ok());
-    let err = doc.render(1, &RenderOptions::default()).unwrap_err();
+    assert!(render(&doc, 0, &RenderOptions::default(), diagram_core::ColorMode::Gray).is_ok());
+    let err =
+        render(&doc, 1, &RenderOptions::default(), diagram_core::ColorMode::Gray).unwrap_err();
     assert_eq!(err.to_string(), "page 2 is damaged: its content stream cannot be decoded");
 }

@@ -2,9 +2,10 @@
 //! computed here independently (boxes read with lopdf, sizes from the image headers).
 
 mod common;
+use common::render;
 
 use common::fixture;
-use diagram_raster::{Document, InputKind, OpenOptions, PageImage, RenderOptions};
+use diagram_raster::{Document, InputKind, PageImage, RenderOptions};
 use lopdf::{Dictionary, Object};
 
 /// An inheritable page attribute, looked up through the `/Parent` chain.
@@ -58,22 +59,28 @@ fn expected_sizes(bytes: &[u8], dpi: f64) -> Vec<(u32, u32)> {
 /// that each page has visible content.
 fn check_pdf(rel: &str, pages: usize) {
     let bytes = fixture(rel);
-    let doc = Document::open(bytes.clone(), &OpenOptions::default()).unwrap();
+    let doc = Document::open(bytes.clone(), &diagram_core::Limits::default()).unwrap();
     assert_eq!(doc.kind(), InputKind::Pdf);
     assert_eq!(doc.page_count(), pages, "{rel}");
     let gray_sizes = expected_sizes(&bytes, 150.0);
     let colour_sizes = expected_sizes(&bytes, 50.0);
     for index in 0..pages {
-        let plan = doc.plan(index, &RenderOptions::default()).unwrap();
-        assert_eq!((plan.size.width, plan.size.height), gray_sizes[index], "{rel} page {index}");
-        let page = doc.render(index, &RenderOptions::default()).unwrap();
+        let plan =
+            doc.plan(index, &RenderOptions::default(), &diagram_core::Limits::default()).unwrap();
+        assert_eq!(
+            (plan.frame.size().width(), plan.frame.size().height()),
+            gray_sizes[index],
+            "{rel} page {index}"
+        );
+        let page =
+            render(&doc, index, &RenderOptions::default(), diagram_core::ColorMode::Gray).unwrap();
         let PageImage::Gray(gray) = &page.image else { panic!("gray by default") };
         assert_eq!(gray.dimensions(), gray_sizes[index], "{rel} page {index}");
         assert!(page.warnings.is_empty(), "{rel} page {index}: {:?}", page.warnings);
         assert_has_ink(gray.as_raw(), rel, index);
 
-        let colour = RenderOptions { dpi: 50.0, grayscale: false, ..Default::default() };
-        let page = doc.render(index, &colour).unwrap();
+        let colour = RenderOptions { dpi: 50.0, ..Default::default() };
+        let page = render(&doc, index, &colour, diagram_core::ColorMode::Rgb).unwrap();
         let PageImage::Rgb(rgb) = &page.image else { panic!("colour asked") };
         assert_eq!(rgb.dimensions(), colour_sizes[index], "{rel} page {index} colour");
         assert_has_ink(rgb.as_raw(), rel, index);
@@ -118,31 +125,34 @@ pdf_tests! {
 fn hand_checked_sizes_of_the_a0_page() {
     // pdfinfo: media box -1687.61 -1191.54 1687.61 1191.54, 3375.22 x 2383.08 pt;
     // at 150 DPI 7031.7 x 4964.75 px.
-    let doc =
-        Document::open(fixture("valhall/PH-25578-P-4110010-001.pdf"), &OpenOptions::default())
-            .unwrap();
-    let plan = doc.plan(0, &RenderOptions::default()).unwrap();
-    assert_eq!((plan.size.width, plan.size.height), (7032, 4965));
+    let doc = Document::open(
+        fixture("valhall/PH-25578-P-4110010-001.pdf"),
+        &diagram_core::Limits::default(),
+    )
+    .unwrap();
+    let plan = doc.plan(0, &RenderOptions::default(), &diagram_core::Limits::default()).unwrap();
+    assert_eq!((plan.frame.size().width(), plan.frame.size().height()), (7032, 4965));
     // pdfinfo: 595.22 x 842 pt with /Rotate 90 shows as 842 x 595.22 -> 1754 x 1240.
-    let doc =
-        Document::open(fixture("valhall/PH-25578-P-4110119-001.pdf"), &OpenOptions::default())
-            .unwrap();
-    let plan = doc.plan(0, &RenderOptions::default()).unwrap();
-    assert_eq!((plan.size.width, plan.size.height), (1754, 1240));
+    let doc = Document::open(
+        fixture("valhall/PH-25578-P-4110119-001.pdf"),
+        &diagram_core::Limits::default(),
+    )
+    .unwrap();
+    let plan = doc.plan(0, &RenderOptions::default(), &diagram_core::Limits::default()).unwrap();
+    assert_eq!((plan.frame.size().width(), plan.frame.size().height()), (1754, 1240));
 }
 
 fn check_image(rel: &str, kind: InputKind, size: (u32, u32)) {
-    let doc = Document::open(fixture(rel), &OpenOptions::default()).unwrap();
+    let doc = Document::open(fixture(rel), &diagram_core::Limits::default()).unwrap();
     assert_eq!(doc.kind(), kind);
     assert_eq!(doc.page_count(), 1);
-    assert!(doc.pdf().is_none());
-    let page = doc.render(0, &RenderOptions::default()).unwrap();
+    let page = render(&doc, 0, &RenderOptions::default(), diagram_core::ColorMode::Gray).unwrap();
     let PageImage::Gray(gray) = &page.image else { panic!("gray by default") };
     assert_eq!(gray.dimensions(), size);
     assert_has_ink(gray.as_raw(), rel, 0);
     drop(page);
-    let colour = RenderOptions { grayscale: false, image_scale: 0.25, ..Default::default() };
-    let page = doc.render(0, &colour).unwrap();
+    let colour = RenderOptions { image_scale: 0.25, ..Default::default() };
+    let page = render(&doc, 0, &colour, diagram_core::ColorMode::Rgb).unwrap();
     let PageImage::Rgb(rgb) = &page.image else { panic!("colour asked") };
     let quarter = |v: u32| (v as f64 * 0.25).round() as u32;
     assert_eq!(rgb.dimensions(), (quarter(size.0), quarter(size.1)));

@@ -2,11 +2,12 @@
 //! rotation, crop box, origin and unit.
 
 mod common;
+use common::render;
 
 use std::sync::Arc;
 
 use common::{make_pdf, PageSpec};
-use diagram_raster::{Document, OpenOptions, PageImage, RenderOptions};
+use diagram_raster::{Document, PageImage, RenderOptions};
 
 /// 72 DPI: one pixel per point, so the expected pixels are easy to write by hand.
 fn at_72() -> RenderOptions {
@@ -14,8 +15,9 @@ fn at_72() -> RenderOptions {
 }
 
 fn render_one(spec: PageSpec, options: &RenderOptions) -> image::GrayImage {
-    let doc = Document::open(Arc::from(make_pdf(&[spec])), &OpenOptions::default()).unwrap();
-    let page = doc.render(0, options).unwrap();
+    let doc =
+        Document::open(Arc::from(make_pdf(&[spec])), &diagram_core::Limits::default()).unwrap();
+    let page = render(&doc, 0, options, diagram_core::ColorMode::Gray).unwrap();
     assert!(page.warnings.is_empty(), "{:?}", page.warnings);
     match page.image {
         PageImage::Gray(g) => g,
@@ -192,12 +194,17 @@ fn colour_mode_keeps_colour_and_gray_uses_rec601() {
         marks: vec![[0.0, 0.0, 20.0, 10.0]],
         ..Default::default()
     };
-    let doc = Document::open(Arc::from(make_pdf(&[spec])), &OpenOptions::default()).unwrap();
-    let options = RenderOptions { dpi: 72.0, grayscale: false, ..Default::default() };
-    let PageImage::Rgb(rgb) = doc.render(0, &options).unwrap().image else { panic!("colour") };
+    let doc =
+        Document::open(Arc::from(make_pdf(&[spec])), &diagram_core::Limits::default()).unwrap();
+    let options = RenderOptions { dpi: 72.0, ..Default::default() };
+    let PageImage::Rgb(rgb) =
+        render(&doc, 0, &options, diagram_core::ColorMode::Rgb).unwrap().image
+    else {
+        panic!("colour")
+    };
     assert_eq!(rgb.dimensions(), (20, 10));
     assert!(rgb.pixels().all(|p| p.0 == [255, 0, 0]), "{:?}", rgb.get_pixel(0, 0));
-    let gray = doc.render(0, &at_72()).unwrap();
+    let gray = render(&doc, 0, &at_72(), diagram_core::ColorMode::Gray).unwrap();
     let PageImage::Gray(gray) = gray.image else { panic!("gray") };
     // Rec. 601: (299 * 255 + 500) / 1000 = 76.
     assert!(gray.pixels().all(|p| p.0 == [76]), "{:?}", gray.get_pixel(0, 0));

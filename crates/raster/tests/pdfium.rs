@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use diagram_raster::{RenderOptions, Renderer};
 use pdfium_support::{
-    fixture, gray, ink_4x4, mean_abs_diff_4x4, mean_abs_diff_shifted, open, pdfium_or_skip,
-    shifted_diff_4x4,
+    fixture, gray, ink_4x4, mean_abs_diff_4x4, mean_abs_diff_shifted, open, pdfium_or_skip, render,
+    shifted_diff_4x4, with,
 };
 
 /// The largest mean absolute difference of the 4x4-downsampled gray renders allowed
@@ -58,15 +58,39 @@ fn every_valhall_page_matches_hayro_in_size_and_content() {
     for path in &files {
         let bytes: Arc<[u8]> = std::fs::read(path).unwrap().into();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let hayro = open(&bytes, Renderer::Hayro);
-        let pdfium = open(&bytes, Renderer::Pdfium);
+        let hayro = open(&bytes);
+        let pdfium = open(&bytes);
         assert_eq!(hayro.page_count(), pdfium.page_count());
         for index in 0..hayro.page_count() {
-            let plan = pdfium.plan(index, &options).unwrap();
-            let a = hayro.render(index, &options).unwrap();
-            let b = pdfium.render(index, &options).unwrap();
-            assert_eq!(a.image.size(), plan.size, "{name} page {}: hayro size", index + 1);
-            assert_eq!(b.image.size(), plan.size, "{name} page {}: pdfium size", index + 1);
+            let plan = pdfium
+                .plan(index, &with(&options, Renderer::Pdfium), &diagram_core::Limits::default())
+                .unwrap();
+            let a = render(
+                &hayro,
+                index,
+                &with(&options, Renderer::Hayro),
+                diagram_core::ColorMode::Gray,
+            )
+            .unwrap();
+            let b = render(
+                &pdfium,
+                index,
+                &with(&options, Renderer::Pdfium),
+                diagram_core::ColorMode::Gray,
+            )
+            .unwrap();
+            assert_eq!(
+                a.image.size(),
+                Some(plan.frame.size()),
+                "{name} page {}: hayro size",
+                index + 1
+            );
+            assert_eq!(
+                b.image.size(),
+                Some(plan.frame.size()),
+                "{name} page {}: pdfium size",
+                index + 1
+            );
             let (ga, gb) = (gray(&a.image), gray(&b.image));
             let diff = mean_abs_diff_4x4(ga, gb);
             let ink = ink_4x4(ga);
@@ -74,7 +98,7 @@ fn every_valhall_page_matches_hayro_in_size_and_content() {
             report.push(format!(
                 "{name} p{} {}: diff {diff:.2}, ink {ink:.2}, diff/ink {:.2}, 4-px shift {shifted:.2}",
                 index + 1,
-                plan.size,
+                plan.frame.size(),
                 diff / ink
             ));
             assert!(
@@ -100,12 +124,20 @@ fn rotated_and_offset_pages_align_best_with_hayro_at_zero_offset() {
     let bytes: Arc<[u8]> =
         std::fs::read(fixture("valhall/valhall_mixed_4pages.pdf")).unwrap().into();
     let options = RenderOptions { dpi: 50.0, ..Default::default() };
-    let hayro = open(&bytes, Renderer::Hayro);
-    let pdfium = open(&bytes, Renderer::Pdfium);
+    let hayro = open(&bytes);
+    let pdfium = open(&bytes);
     assert_eq!(pdfium.page_count(), 4);
     for index in 0..4 {
-        let a = hayro.render(index, &options).unwrap();
-        let b = pdfium.render(index, &options).unwrap();
+        let a =
+            render(&hayro, index, &with(&options, Renderer::Hayro), diagram_core::ColorMode::Gray)
+                .unwrap();
+        let b = render(
+            &pdfium,
+            index,
+            &with(&options, Renderer::Pdfium),
+            diagram_core::ColorMode::Gray,
+        )
+        .unwrap();
         assert_eq!(a.image.size(), b.image.size());
         let (ga, gb) = (gray(&a.image), gray(&b.image));
         let at_zero = mean_abs_diff_shifted(ga, gb, 0, 0);
@@ -133,10 +165,13 @@ fn colour_mode_gives_rgb_and_gray_is_its_luma() {
     }
     let bytes: Arc<[u8]> =
         std::fs::read(fixture("valhall/PH-25578-P-4110006-001.pdf")).unwrap().into();
-    let doc = open(&bytes, Renderer::Pdfium);
-    let colour = RenderOptions { dpi: 40.0, grayscale: false, ..Default::default() };
-    let rgb = doc.render(0, &colour).unwrap();
-    let gray_page = doc.render(0, &RenderOptions { grayscale: true, ..colour.clone() }).unwrap();
+    let doc = open(&bytes);
+    let colour = RenderOptions { dpi: 40.0, ..Default::default() };
+    let rgb =
+        render(&doc, 0, &with(&colour, Renderer::Pdfium), diagram_core::ColorMode::Rgb).unwrap();
+    let gray_page =
+        render(&doc, 0, &with(&colour.clone(), Renderer::Pdfium), diagram_core::ColorMode::Gray)
+            .unwrap();
     let diagram_raster::PageImage::Rgb(rgb) = &rgb.image else { panic!("colour asked") };
     let g = gray(&gray_page.image);
     assert_eq!(rgb.dimensions(), g.dimensions());
@@ -156,14 +191,29 @@ fn pages_rendered_from_many_threads_equal_one_by_one_renders() {
     // exactly what sequential ones get.
     let bytes: Arc<[u8]> =
         std::fs::read(fixture("valhall/valhall_mixed_4pages.pdf")).unwrap().into();
-    let doc = open(&bytes, Renderer::Pdfium);
+    let doc = open(&bytes);
     let options = RenderOptions { dpi: 30.0, ..Default::default() };
-    let sequential: Vec<_> = (0..4).map(|i| doc.render(i, &options).unwrap().image).collect();
+    let sequential: Vec<_> = (0..4)
+        .map(|i| {
+            render(&doc, i, &with(&options, Renderer::Pdfium), diagram_core::ColorMode::Gray)
+                .unwrap()
+                .image
+        })
+        .collect();
     let concurrent: Vec<_> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..8)
             .map(|n| {
                 let (doc, options) = (&doc, &options);
-                s.spawn(move || doc.render(n % 4, options).unwrap().image)
+                s.spawn(move || {
+                    render(
+                        doc,
+                        n % 4,
+                        &with(options, Renderer::Pdfium),
+                        diagram_core::ColorMode::Gray,
+                    )
+                    .unwrap()
+                    .image
+                })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()

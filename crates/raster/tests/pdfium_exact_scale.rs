@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use diagram_raster::{RenderOptions, Renderer};
 use lopdf::{dictionary, Object, Stream};
-use pdfium_support::{gray, open, pdfium_or_skip};
+use pdfium_support::{gray, open, pdfium_or_skip, render, with};
 
 /// The side of the square test page, in points.
 const PAGE: f64 = 100.0;
@@ -92,10 +92,16 @@ fn a_fractional_scale_draws_from_the_corner_without_stretching() {
         let bytes: Arc<[u8]> = page_pdf(rotate, content, |_, _, _| Vec::new()).into();
         for renderer in [Renderer::Hayro, Renderer::Pdfium] {
             let case = format!("/Rotate {rotate}, {renderer:?}");
-            let doc = open(&bytes, renderer);
-            let plan = doc.plan(0, &options).unwrap();
-            assert_eq!((plan.size.width, plan.size.height), (100, 100), "{case}");
-            let rendered = doc.render(0, &options).unwrap();
+            let doc = open(&bytes);
+            let plan =
+                doc.plan(0, &with(&options, renderer), &diagram_core::Limits::default()).unwrap();
+            assert_eq!(
+                (plan.frame.size().width(), plan.frame.size().height()),
+                (100, 100),
+                "{case}"
+            );
+            let rendered =
+                render(&doc, 0, &with(&options, renderer), diagram_core::ColorMode::Gray).unwrap();
             let img = gray(&rendered.image);
             let partial = 255.0 * (1.0 - (91.0 - 90.0 * SCALE));
             for (at, expected) in [(89, 255.0), (90, partial), (95, 0.0), (99, 0.0)] {
@@ -142,8 +148,13 @@ fn form_fields_are_drawn_at_the_exact_scale_too() {
     })
     .into();
     let options = RenderOptions { dpi: 72.0 * SCALE, ..Default::default() };
-    let doc = open(&bytes, Renderer::Pdfium);
-    let img = gray(&doc.render(0, &options).unwrap().image).clone();
+    let doc = open(&bytes);
+    let img = gray(
+        &render(&doc, 0, &with(&options, Renderer::Pdfium), diagram_core::ColorMode::Gray)
+            .unwrap()
+            .image,
+    )
+    .clone();
     // The square covers displayed 20..60 pt, so pixels 20.08..60.24.
     for (x, y) in [(21, 41), (40, 60), (59, 79), (59, 41)] {
         assert!(img.get_pixel(x, y)[0] < 32, "inside the field at ({x}, {y})");

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use diagram_raster::{RenderOptions, Renderer};
 use lopdf::{dictionary, Object, Stream};
-use pdfium_support::{gray, mean_abs_diff_4x4, open, pdfium_or_skip};
+use pdfium_support::{gray, mean_abs_diff_4x4, open, pdfium_or_skip, render, with};
 
 const MEDIA: [f64; 4] = [-200.0, -100.0, 400.0, 300.0];
 const CROP: [f64; 4] = [-150.0, -60.0, 250.0, 240.0];
@@ -65,18 +65,30 @@ fn marks_land_where_the_geometry_says_under_every_rotation_and_unit() {
         for user_unit in [None, Some(2.0)] {
             let case = format!("/Rotate {rotate}, /UserUnit {user_unit:?}");
             let bytes: Arc<[u8]> = page_pdf(rotate, user_unit).into();
-            let pdfium = open(&bytes, Renderer::Pdfium);
-            let hayro = open(&bytes, Renderer::Hayro);
-            let plan = pdfium.plan(0, &options).unwrap();
+            let pdfium = open(&bytes);
+            let hayro = open(&bytes);
+            let plan = pdfium
+                .plan(0, &with(&options, Renderer::Pdfium), &diagram_core::Limits::default())
+                .unwrap();
             let unit = user_unit.unwrap_or(1.0);
             let (cw, ch) = ((CROP[2] - CROP[0]) * unit, (CROP[3] - CROP[1]) * unit);
             let expected = if rotate % 180 == 0 { (cw, ch) } else { (ch, cw) };
-            assert_eq!((plan.size.width as f64, plan.size.height as f64), expected, "{case}");
+            assert_eq!(
+                (plan.frame.size().width() as f64, plan.frame.size().height() as f64),
+                expected,
+                "{case}"
+            );
 
-            let rendered = pdfium.render(0, &options).unwrap();
-            assert_eq!(rendered.image.size(), plan.size, "{case}");
+            let rendered = render(
+                &pdfium,
+                0,
+                &with(&options, Renderer::Pdfium),
+                diagram_core::ColorMode::Gray,
+            )
+            .unwrap();
+            assert_eq!(rendered.image.size(), Some(plan.frame.size()), "{case}");
             let img = gray(&rendered.image);
-            let t = plan.geometry.user_to_pixels(plan.size);
+            let t = plan.frame.geometry().user_to_pixels(plan.frame.size());
             let half = SIDE * unit / 2.0;
             for &(x, y) in &MARKS {
                 let (px, py) = t.apply(x, y);
@@ -100,7 +112,9 @@ fn marks_land_where_the_geometry_says_under_every_rotation_and_unit() {
             let one = (SIDE * unit) * (SIDE * unit);
             assert!((dark - 4.0 * one).abs() <= 0.15 * 4.0 * one, "{case}: {dark} dark pixels");
 
-            let h = hayro.render(0, &options).unwrap();
+            let h =
+                render(&hayro, 0, &with(&options, Renderer::Hayro), diagram_core::ColorMode::Gray)
+                    .unwrap();
             let diff = mean_abs_diff_4x4(gray(&h.image), img);
             assert!(diff < 1.0, "{case}: hayro and pdfium differ by {diff:.3}");
         }

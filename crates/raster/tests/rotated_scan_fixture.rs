@@ -9,13 +9,18 @@
 //! this renderer drew before: 4.30/255 from pdftoppm by check-job.py's measure).
 
 mod common;
+use common::render;
 
-use diagram_raster::{luma, Document, OpenOptions, PageImage, RenderOptions};
+use std::sync::Arc;
+
+use diagram_raster::{luma, Document, PageImage, RenderOptions};
 use hayro::hayro_syntax::object::Stream;
 
 /// The image of the page's only image XObject as 8-bit gray, with its width and height.
-fn embedded_scan(doc: &Document) -> (Vec<u8>, usize, usize) {
-    let page = &doc.pdf().expect("a PDF").pages()[0];
+fn embedded_scan(bytes: Arc<[u8]>) -> (Vec<u8>, usize, usize) {
+    let data = hayro::hayro_syntax::PdfData::from(Arc::new(bytes.to_vec()));
+    let pdf = hayro::hayro_syntax::Pdf::new(data).expect("a PDF");
+    let page = &pdf.pages()[0];
     let xobjects = &page.resources().x_objects;
     let name = xobjects.keys().next().expect("one image");
     let stream: Stream<'_> = xobjects.get(&name).expect("an image stream");
@@ -80,14 +85,13 @@ fn pooled_diff(a: &[f64], b: &[f64], width: usize, height: usize) -> f64 {
 
 #[test]
 fn rotated_scan_lands_where_pdftoppm_and_mupdf_draw_it() {
-    let doc =
-        Document::open(common::fixture("valhall/PH-ME-P-0156-001.pdf"), &OpenOptions::default())
-            .unwrap();
-    let page = doc.render(0, &RenderOptions::default()).unwrap();
+    let bytes = common::fixture("valhall/PH-ME-P-0156-001.pdf");
+    let doc = Document::open(bytes.clone(), &diagram_core::Limits::default()).unwrap();
+    let page = render(&doc, 0, &RenderOptions::default(), diagram_core::ColorMode::Gray).unwrap();
     let PageImage::Gray(img) = page.image else { panic!("gray by default") };
     assert_eq!(img.dimensions(), (2481, 1754));
     let ours: Vec<f64> = img.as_raw().iter().map(|v| *v as f64).collect();
-    let (scan, iw, ih) = embedded_scan(&doc);
+    let (scan, iw, ih) = embedded_scan(bytes);
     assert_eq!((iw, ih), (2382, 1684));
 
     let (w, h) = (2481usize, 1754usize);

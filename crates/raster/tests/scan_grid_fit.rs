@@ -3,10 +3,11 @@
 //! snapped out to whole pixels (the vendored hayro patch `grid_fit`, PATCHES.md).
 
 mod common;
+use common::render;
 
 use std::sync::Arc;
 
-use diagram_raster::{Document, OpenOptions, PageImage, RenderOptions};
+use diagram_raster::{Document, PageImage, RenderOptions};
 use lopdf::{dictionary, Object, Stream};
 
 /// A page like PH-ME-P-0156-001 in miniature: media box 60.4 x 100.4 pt under /Rotate 90
@@ -54,9 +55,10 @@ fn rotated_scan_pdf() -> Vec<u8> {
 
 #[test]
 fn rotated_scan_fills_the_pixels_pdftoppm_and_mupdf_fill() {
-    let doc = Document::open(Arc::from(rotated_scan_pdf()), &OpenOptions::default()).unwrap();
+    let doc =
+        Document::open(Arc::from(rotated_scan_pdf()), &diagram_core::Limits::default()).unwrap();
     let options = RenderOptions { dpi: 72.0, ..Default::default() };
-    let page = doc.render(0, &options).unwrap();
+    let page = render(&doc, 0, &options, diagram_core::ColorMode::Gray).unwrap();
     let PageImage::Gray(img) = page.image else { panic!("gray by default") };
     // 100.4 x 60.4 pt at one pixel per point, rounded to nearest.
     assert_eq!(img.dimensions(), (100, 60));

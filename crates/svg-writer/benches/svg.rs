@@ -6,42 +6,39 @@ use std::path::Path;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use diagram_core::read_request;
+use diagram_core::{read_request, ColorMode, Deadline, Limits};
 use diagram_overlay::{OverlayOptions, Scene};
-use diagram_raster::{encode_png, Document, OpenOptions, PngOptions, RenderOptions};
-use diagram_svg_writer::{write_svg, PageSource, SvgOptions};
+use diagram_raster::{Document, PageContent, PngOptions, RenderOptions};
+use diagram_svg_writer::{write_svg, SvgOptions};
 
-fn bench_file(c: &mut Criterion, name: &str, grayscale: bool) {
+fn bench_file(c: &mut Criterion, name: &str, colors: ColorMode) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/valhall");
     let bytes: Arc<[u8]> = std::fs::read(dir.join(format!("{name}.pdf"))).unwrap().into();
     let request =
         read_request(&dir.join("requests").join(format!("{name}.json")), &Default::default())
             .unwrap();
     let annotations = &request.items[0].annotations;
-    let doc = Document::open(bytes, &OpenOptions::default()).unwrap();
-    let render = RenderOptions { grayscale, ..Default::default() };
-    let plan = doc.plan(0, &render).unwrap();
-    let png = encode_png(&doc.render(0, &render).unwrap().image, &PngOptions::default()).unwrap();
-    let scene = Scene::build(annotations, 1, plan.size, grayscale, &OverlayOptions::default());
-    let options = SvgOptions { grayscale, ..Default::default() };
-    let mode = if grayscale { "gray" } else { "colour" };
+    let doc = Document::open(bytes, &Limits::default()).unwrap();
+    let plan = doc.plan(0, &RenderOptions::default(), &Limits::default()).unwrap();
+    let page = doc.render(&plan, colors, Deadline::NONE).unwrap();
+    let content = PageContent::new(&doc, page, PngOptions::default(), Deadline::NONE);
+    content.png().unwrap();
+    let scene = Scene::build(annotations, 1, content.frame(), colors, &OverlayOptions::default());
+    let options = SvgOptions::default();
+    let mode = if colors.is_gray() { "gray" } else { "colour" };
     c.bench_function(&format!("write_svg {name} {mode}"), |b| {
-        b.iter(|| {
-            let source =
-                PageSource::Pdf { pdf: doc.pdf().unwrap(), index: 0, geometry: plan.geometry };
-            write_svg(source, &mut || Ok(png.clone()), &scene, annotations, 1, &options).unwrap()
-        })
+        b.iter(|| write_svg(&scene, &content, &options).unwrap())
     });
 }
 
 fn svg(c: &mut Criterion) {
-    for grayscale in [true, false] {
-        bench_file(c, "PH-ME-P-0003-001", grayscale);
-        bench_file(c, "PH-25578-P-4110010-001", grayscale);
+    for colors in [ColorMode::Gray, ColorMode::Rgb] {
+        bench_file(c, "PH-ME-P-0003-001", colors);
+        bench_file(c, "PH-25578-P-4110010-001", colors);
     }
-    bench_file(c, "PH-ME-P-0152-001", true);
+    bench_file(c, "PH-ME-P-0152-001", ColorMode::Gray);
     // The dense A4 sheet: vector drawing past the budget, raster layer.
-    bench_file(c, "PH-25578-P-4110006-001", true);
+    bench_file(c, "PH-25578-P-4110006-001", ColorMode::Gray);
 }
 
 criterion_group! {

@@ -1,7 +1,7 @@
 //! Writes the SVG of every page of the Valhall fixtures with grayscale on and off and
-//! prints a Markdown table of page layer, size and time per page (the time includes
-//! rendering and encoding the page PNG when the raster layer is used), and the size of
-//! the vector layer when it is forced.
+//! prints a Markdown table of page layer, size and time per page (the page is rendered
+//! beforehand; the time includes encoding its PNG when the raster layer is used), and the
+//! size of the vector layer when it is forced.
 //!
 //! `cargo run --release -p diagram-svg-writer --example valhall_sizes [FIXTURES_DIR]`
 
@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use diagram_core::read_request;
+use diagram_core::{read_request, ColorMode, Deadline, Limits};
 use diagram_overlay::{OverlayOptions, Scene};
-use diagram_raster::{encode_png, Document, OpenOptions, PngOptions, RenderOptions};
-use diagram_svg_writer::{write_svg, LayerKind, PageLayerMode, PageSource, SvgOptions};
+use diagram_raster::{Document, PageContent, PngOptions, RenderOptions};
+use diagram_svg_writer::{write_svg, LayerKind, PageLayerMode, SvgOptions};
 
 const FILES: [&str; 11] = [
     "PH-25578-P-4110006-001",
@@ -37,38 +37,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          | forced vector, gray: MB |"
     );
     println!("|---|---|---:|---:|---|---:|---:|---:|");
-    let mut sizes = [Vec::new(), Vec::new()];
+    let mut sizes = [Vec::new(), Vec::new(), Vec::new()];
     for name in FILES {
         let bytes: Arc<[u8]> = std::fs::read(dir.join(format!("{name}.pdf")))?.into();
         let request =
             read_request(&dir.join("requests").join(format!("{name}.json")), &Default::default())?;
         let annotations = &request.items[0].annotations;
-        let doc = Document::open(bytes, &OpenOptions::default())?;
+        let doc = Document::open(bytes, &Limits::default())?;
         for index in 0..doc.page_count() {
             let mut row = format!("| {name} p{} |", index + 1);
-            for (g, grayscale) in [true, false].into_iter().enumerate() {
-                let render = RenderOptions { grayscale, ..Default::default() };
-                let plan = doc.plan(index, &render)?;
-                let page = index as u32 + 1;
+            let page = index as u32 + 1;
+            let plan = doc.plan(index, &RenderOptions::default(), &Limits::default())?;
+            for (g, colors) in [ColorMode::Gray, ColorMode::Rgb].into_iter().enumerate() {
+                let rendered = doc.render(&plan, colors, Deadline::NONE)?;
+                let content =
+                    PageContent::new(&doc, rendered, PngOptions::default(), Deadline::NONE);
                 let scene = Scene::build(
                     annotations,
                     page,
-                    plan.size,
-                    grayscale,
+                    content.frame(),
+                    colors,
                     &OverlayOptions::default(),
                 );
-                let options = SvgOptions { grayscale, ..Default::default() };
-                let source = PageSource::Pdf {
-                    pdf: doc.pdf().expect("a PDF"),
-                    index,
-                    geometry: plan.geometry,
-                };
-                let mut png = || {
-                    let page = doc.render(index, &render).map_err(|e| e.to_string())?;
-                    encode_png(&page.image, &PngOptions::default()).map_err(|e| e.to_string())
-                };
                 let start = Instant::now();
-                let svg = write_svg(source, &mut png, &scene, annotations, page, &options)?;
+                let svg = write_svg(&scene, &content, &SvgOptions::default())?;
                 let ms = start.elapsed().as_secs_f64() * 1e3;
                 let layer = match svg.layer {
                     LayerKind::Vector => "vector",
@@ -77,30 +69,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 sizes[g].push(svg.svg.len());
                 row += &format!(" {layer} | {:.2} | {ms:.0} |", svg.svg.len() as f64 / 1e6);
                 for w in &svg.warnings {
-                    eprintln!(
-                        "{name} p{} ({}): {w}",
-                        index + 1,
-                        if grayscale { "gray" } else { "colour" }
-                    );
+                    let mode = if colors.is_gray() { "gray" } else { "colour" };
+                    eprintln!("{name} p{} ({mode}): {w}", index + 1);
+                }
+                if colors.is_gray() {
+                    // The vector layer whatever its size, for the record (last column).
+                    let forced =
+                        SvgOptions { page_layer: PageLayerMode::Vector, ..Default::default() };
+                    let svg = write_svg(&scene, &content, &forced)?;
+                    sizes[2].push(svg.svg.len());
                 }
             }
-            // The vector layer whatever its size, for the record.
-            let plan = doc.plan(index, &RenderOptions::default())?;
-            let page = index as u32 + 1;
-            let scene =
-                Scene::build(annotations, page, plan.size, true, &OverlayOptions::default());
-            let forced = SvgOptions { page_layer: PageLayerMode::Vector, ..Default::default() };
-            let source =
-                PageSource::Pdf { pdf: doc.pdf().expect("a PDF"), index, geometry: plan.geometry };
-            let svg = write_svg(
-                source,
-                &mut || Err("unused".into()),
-                &scene,
-                annotations,
-                page,
-                &forced,
-            )?;
-            row += &format!(" {:.2} |", svg.svg.len() as f64 / 1e6);
+            row += &format!(" {:.2} |", *sizes[2].last().unwrap_or(&0) as f64 / 1e6);
             println!("{row}");
         }
     }

@@ -1,7 +1,6 @@
 //! The annotation groups: one clickable `<g>` per shape of the overlay scene.
 
-use diagram_core::Annotation;
-use diagram_overlay::{Scene, SceneShape, ShapeGeometry};
+use diagram_overlay::{Outline, Scene, SceneShape};
 use serde_json::Value;
 
 use crate::num::num;
@@ -16,20 +15,15 @@ pub(crate) const STYLE: &str = ".annotation{cursor:pointer}\
 .annotation:hover .highlight{fill-opacity:.5;stroke-width:5px}\
 .annotation .tag-text{pointer-events:none}";
 
-/// Writes every shape of `scene` as an annotation group. The caller has checked that each
-/// shape's annotation index is within `annotations`.
-pub(crate) fn write_annotations(
-    xml: &mut Xml,
-    scene: &Scene,
-    annotations: &[Annotation],
-    page: u32,
-) {
-    for shape in &scene.shapes {
-        write_group(xml, shape, &annotations[shape.annotation], page);
+/// Writes every shape of `scene` as an annotation group.
+pub(crate) fn write_annotations(xml: &mut Xml, scene: &Scene) {
+    for shape in scene.shapes() {
+        write_group(xml, shape, scene.page());
     }
 }
 
-fn write_group(xml: &mut Xml, shape: &SceneShape, annotation: &Annotation, page: u32) {
+fn write_group(xml: &mut Xml, shape: &SceneShape, page: u32) {
+    let annotation = &shape.label;
     xml.start("g");
     xml.attr_raw("id", &format!("annotation-{}", shape.annotation));
     xml.attr_raw("class", "annotation");
@@ -51,7 +45,7 @@ fn write_group(xml: &mut Xml, shape: &SceneShape, annotation: &Annotation, page:
     xml.text(&annotation.text);
     xml.end();
     xml.start("entities");
-    for entity in annotation.entities.iter().flatten() {
+    for entity in &annotation.entities {
         xml.start("entity");
         for (key, value) in entity {
             xml.start("field");
@@ -75,8 +69,8 @@ fn write_group(xml: &mut Xml, shape: &SceneShape, annotation: &Annotation, page:
 
     let style = &shape.style;
     let (x0, y0, x1, y1) = shape.geometry.bounds();
-    match &shape.geometry {
-        ShapeGeometry::Rect { .. } => {
+    match shape.geometry.outline() {
+        Outline::Rect { .. } => {
             xml.start("rect");
             xml.attr_raw("class", "highlight");
             xml.attr_raw("x", &num(x0, SHAPE_DECIMALS));
@@ -84,7 +78,7 @@ fn write_group(xml: &mut Xml, shape: &SceneShape, annotation: &Annotation, page:
             xml.attr_raw("width", &num(x1 - x0, SHAPE_DECIMALS));
             xml.attr_raw("height", &num(y1 - y0, SHAPE_DECIMALS));
         }
-        ShapeGeometry::Polygon(points) => {
+        Outline::Polygon(points) => {
             xml.start("polygon");
             xml.attr_raw("class", "highlight");
             let list: Vec<String> = points

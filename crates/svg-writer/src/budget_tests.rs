@@ -4,46 +4,52 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use diagram_core::{ColorMode, Deadline, Limits};
 use diagram_overlay::{OverlayOptions, Scene};
-use diagram_raster::{Document, OpenOptions, RenderOptions};
+use diagram_raster::{Document, PageContent, PngOptions, RenderOptions};
 use hayro::hayro_interpret::InterpreterCache;
 
 use crate::vector::{vector_layer, VectorLayer, VectorSettings};
-use crate::{retry_hopeless, write_svg, LayerKind, PageLayerMode, PageSource, SvgOptions};
+use crate::{retry_hopeless, write_svg, LayerKind, PageLayerMode, SvgOptions};
 
 fn open(name: &str) -> Document {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/fixtures/valhall")
         .join(format!("{name}.pdf"));
     let bytes: Arc<[u8]> = std::fs::read(path).unwrap().into();
-    Document::open(bytes, &OpenOptions::default()).unwrap()
+    Document::open(bytes, &Limits::default()).unwrap()
+}
+
+/// The first page at 150 DPI, gray.
+fn content(doc: &Document) -> PageContent<'_> {
+    let plan = doc.plan(0, &RenderOptions::default(), &Limits::default()).unwrap();
+    let page = doc.render(&plan, ColorMode::Gray, Deadline::NONE).unwrap();
+    PageContent::new(doc, page, PngOptions::default(), Deadline::NONE)
 }
 
 /// The first page's vector layer at `decimals` within `budget`, as `auto` writes it.
-fn layer(doc: &Document, decimals: u32, budget: usize) -> VectorLayer {
-    let plan = doc.plan(0, &RenderOptions::default()).unwrap();
-    let pdf = doc.pdf().unwrap();
+fn layer(content: &PageContent<'_>, decimals: u32, budget: usize) -> VectorLayer {
     let settings = VectorSettings {
-        size: plan.size,
+        frame: *content.frame(),
         decimals,
         grayscale: true,
         min_stroke_px: 1.0,
         budget,
         detect_scan: true,
     };
-    vector_layer(&pdf.pages()[0], &plan.geometry, settings, &InterpreterCache::new())
+    let page = content.pdf_page().unwrap();
+    vector_layer(page, settings, &InterpreterCache::new(), Deadline::NONE)
 }
 
-fn write(doc: &Document, options: &SvgOptions) -> crate::SvgPage {
-    let plan = doc.plan(0, &RenderOptions::default()).unwrap();
-    let scene = Scene::build(&[], 1, plan.size, true, &OverlayOptions::default());
-    let source = PageSource::Pdf { pdf: doc.pdf().unwrap(), index: 0, geometry: plan.geometry };
-    write_svg(source, &mut || Ok(b"png".to_vec()), &scene, &[], 1, options).unwrap()
+fn write(content: &PageContent<'_>, options: &SvgOptions) -> crate::SvgPage {
+    let scene = Scene::build(&[], 1, content.frame(), ColorMode::Gray, &OverlayOptions::default());
+    write_svg(&scene, content, options).unwrap()
 }
 
 #[test]
 fn a_pass_stops_writing_at_the_budget() {
-    let doc = open("PH-25578-P-4110006-001");
+    let doc_doc = open("PH-25578-P-4110006-001");
+    let doc = content(&doc_doc);
     let full = layer(&doc, 2, usize::MAX);
     assert!(!full.over_budget);
     assert_eq!(full.written, full.calls);
@@ -67,7 +73,8 @@ fn a_pass_stops_writing_at_the_budget() {
 #[test]
 fn the_retry_is_skipped_only_when_one_decimal_cannot_fit() {
     // The dense A4 sheet at the default budget: 12 MB at 2 decimals, 11 MB at 1.
-    let dense = open("PH-25578-P-4110006-001");
+    let dense_doc = open("PH-25578-P-4110006-001");
+    let dense = content(&dense_doc);
     let options = SvgOptions::default();
     let cut = layer(&dense, 2, options.max_vector_bytes);
     assert!(cut.over_budget);
@@ -76,7 +83,8 @@ fn the_retry_is_skipped_only_when_one_decimal_cannot_fit() {
 
     // A sheet whose budget lies between its 1- and 2-decimal sizes is retried, and gets
     // the vector layer at 1 decimal.
-    let sheet = open("PH-25578-P-4110010-001");
+    let sheet_doc = open("PH-25578-P-4110010-001");
+    let sheet = content(&sheet_doc);
     let two = layer(&sheet, 2, usize::MAX).markup.len();
     let one = layer(&sheet, 1, usize::MAX).markup.len();
     assert!(one < two);
@@ -93,7 +101,8 @@ fn the_retry_is_skipped_only_when_one_decimal_cannot_fit() {
 
 #[test]
 fn an_over_budget_page_falls_back_with_the_same_warning() {
-    let doc = open("PH-25578-P-4110006-001");
+    let doc_doc = open("PH-25578-P-4110006-001");
+    let doc = content(&doc_doc);
     for max_vector_bytes in [1, 100_000, SvgOptions::default().max_vector_bytes] {
         let options = SvgOptions { max_vector_bytes, ..Default::default() };
         let page = write(&doc, &options);

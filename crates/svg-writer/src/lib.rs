@@ -3,9 +3,21 @@
 //! same overlay [`Scene`] as the PNG.
 //!
 //! ```
-//! use diagram_core::{Annotation, PixelSize, Region, ShapeKind, Vertex};
+//! use std::sync::Arc;
+//! use diagram_core::{Annotation, ColorMode, Deadline, Limits, Region, ShapeKind, Vertex};
 //! use diagram_overlay::{OverlayOptions, Scene};
-//! use diagram_svg_writer::{write_svg, LayerKind, PageSource, SvgOptions};
+//! use diagram_raster::{Document, PageContent, PngOptions, RenderOptions};
+//! use diagram_svg_writer::{write_svg, LayerKind, SvgOptions};
+//!
+//! // A 40 x 20 scan: its page layer is the page's PNG.
+//! let mut png = Vec::new();
+//! image::GrayImage::from_pixel(40, 20, image::Luma([255]))
+//!     .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+//!     .unwrap();
+//! let doc = Document::open(Arc::from(png), &Limits::default()).unwrap();
+//! let plan = doc.plan(0, &RenderOptions::default(), &Limits::default()).unwrap();
+//! let page = doc.render(&plan, ColorMode::Gray, Deadline::NONE).unwrap();
+//! let content = PageContent::new(&doc, page, PngOptions::default(), Deadline::NONE);
 //!
 //! let v = |x, y| Vertex { x, y };
 //! let annotations = vec![Annotation {
@@ -18,12 +30,9 @@
 //!     },
 //!     entities: None,
 //! }];
-//! let size = PixelSize { width: 40, height: 20 };
-//! let scene = Scene::build(&annotations, 1, size, true, &OverlayOptions::default());
-//! // A scan or an image: the page layer is the page's PNG, which the engine supplies.
-//! let png = |_: ()| -> Result<Vec<u8>, String> { Ok(vec![0x89, b'P', b'N', b'G']) };
-//! let page = write_svg(PageSource::Raster, &mut || png(()), &scene, &annotations, 1,
-//!     &SvgOptions::default()).unwrap();
+//! let scene = Scene::build(&annotations, 1, content.frame(), ColorMode::Gray,
+//!     &OverlayOptions::default());
+//! let page = write_svg(&scene, &content, &SvgOptions::default()).unwrap();
 //! assert_eq!(page.layer, LayerKind::Raster);
 //! let svg = String::from_utf8(page.svg).unwrap();
 //! assert!(svg.contains(r#"<rect class="highlight" x="10" y="10" width="20" height="5""#));
@@ -34,7 +43,9 @@
 //!   `xmlns` and `xmlns:xlink` declared on it;
 //! - a `<style>` giving the hover effect (no script, no `on*` attribute anywhere);
 //! - `<g id="page" class="page-layer" data-layer="vector|raster">`: the PDF page drawn in
-//!   pixel coordinates at 2 decimals, or `<image xlink:href="data:image/png;base64,…">`;
+//!   pixel coordinates at 2 decimals, by the same transform as the page's PNG
+//!   ([`PageFrame::content_transform`](diagram_core::PageFrame::content_transform)), or
+//!   `<image xlink:href="data:image/png;base64,…">` holding the page's PNG;
 //! - `<g id="annotations">` with, per annotation in request order,
 //!   `<g id="annotation-N" class="annotation" data-text data-confidence data-page>`
 //!   holding `<title>`, `<metadata><id>TEXT</id><entities><entity><field name="KEY">`
@@ -57,10 +68,10 @@ mod xml;
 use std::fmt::Write as _;
 
 use base64::Engine as _;
-use diagram_core::{Annotation, PageGeometry};
+use diagram_core::PixelSize;
 use diagram_overlay::Scene;
+use diagram_raster::{EncodeError, PageContent};
 use hayro::hayro_interpret::InterpreterCache;
-use hayro::hayro_syntax::Pdf;
 
 use crate::vector::{vector_layer, VectorLayer, VectorSettings};
 use crate::xml::Xml;
@@ -89,14 +100,13 @@ pub enum LayerKind {
     Raster,
 }
 
-/// How SVGs are written.
+/// How SVGs are written. The colours are the scene's: on a gray page the vector layer's
+/// colours become their BT.601 luminance and its images 8-bit gray; the raster layer is
+/// the page's PNG, gray already.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SvgOptions {
     /// Which page layer. Default: [`PageLayerMode::Auto`].
     pub page_layer: PageLayerMode,
-    /// Turn the vector layer gray (colours by BT.601 luminance, embedded images to 8-bit
-    /// gray); the raster layer is the engine's PNG, gray already. Default: `true`.
-    pub grayscale: bool,
     /// The largest vector page layer `auto` keeps, in bytes; past it the layer is written
     /// again at one decimal fewer (unless the first pass shows it cannot fit either), then
     /// replaced by the page PNG. A pass stops writing as soon as it passes this size; the
@@ -115,29 +125,11 @@ impl Default for SvgOptions {
     fn default() -> Self {
         Self {
             page_layer: PageLayerMode::Auto,
-            grayscale: true,
             max_vector_bytes: 6 * 1024 * 1024,
             min_stroke_px: 1.0,
             decimals: 2,
         }
     }
-}
-
-/// Where a page's content comes from.
-#[derive(Clone, Copy)]
-pub enum PageSource<'a> {
-    /// A PDF page: the parsed document (diagram-raster's `Document::pdf()`), the page
-    /// index from 0 and the page's geometry.
-    Pdf {
-        /// The document.
-        pdf: &'a Pdf,
-        /// The page, from 0.
-        index: usize,
-        /// The page's geometry (boxes, rotation, unit).
-        geometry: PageGeometry,
-    },
-    /// An image or a scan without a PDF: only a raster layer is possible.
-    Raster,
 }
 
 /// One written SVG.
@@ -152,58 +144,50 @@ pub struct SvgPage {
 }
 
 /// Why an SVG could not be written.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SvgError {
-    /// The PDF has no page at that index.
-    #[error("the PDF has {count} page(s), there is no page {}", index + 1)]
-    NoSuchPage {
-        /// The index asked for, from 0.
-        index: usize,
-        /// The page count.
-        count: usize,
+    /// The scene was built for another page frame than the content's.
+    #[error("the highlights were placed on a {scene} page but the page is {content} pixels")]
+    FrameMismatch {
+        /// The scene's size.
+        scene: PixelSize,
+        /// The content's size.
+        content: PixelSize,
     },
-    /// The page PNG for the raster layer could not be produced.
-    #[error("the page image for the SVG could not be produced: {0}")]
-    RasterPng(String),
-    /// The scene names an annotation that is not in the list or not on the page.
-    #[error("highlight {annotation} does not belong to an annotation of page {page}")]
-    SceneMismatch {
-        /// The shape's annotation index.
-        annotation: usize,
-        /// The page written.
-        page: u32,
-    },
+    /// The page PNG for the raster layer could not be encoded.
+    #[error("the page image for the SVG could not be encoded: {0}")]
+    Png(#[source] EncodeError),
+    /// The page's deadline passed while its vector layer was written.
+    #[error("writing the SVG stopped at the time limit")]
+    TimedOut,
 }
 
-/// Writes the SVG of page `page` (from 1): its page layer, then one group per shape of
-/// `scene`, built from `annotations` (the request item's list, which the scene indexes).
+/// Writes the SVG of a page: its page layer from `content`, then one group per shape of
+/// `scene` (which carries each annotation's text, confidence and entities).
 ///
-/// `raster_png` is called at most once, only when the raster layer is used, and yields
-/// the page's PNG without highlights (gray when grayscale).
+/// The raster layer is [`PageContent::png`], the page's PNG without highlights, so an
+/// engine that also writes that PNG encodes it once.
 pub fn write_svg(
-    source: PageSource<'_>,
-    raster_png: &mut dyn FnMut() -> Result<Vec<u8>, String>,
     scene: &Scene,
-    annotations: &[Annotation],
-    page: u32,
+    content: &PageContent<'_>,
     options: &SvgOptions,
 ) -> Result<SvgPage, SvgError> {
-    for shape in &scene.shapes {
-        if annotations.get(shape.annotation).is_none_or(|a| a.region.page != page) {
-            return Err(SvgError::SceneMismatch { annotation: shape.annotation, page });
-        }
+    let size = content.frame().size();
+    if scene.size() != size {
+        return Err(SvgError::FrameMismatch { scene: scene.size(), content: size });
     }
     let mut warnings = Vec::new();
-    let layer = page_layer(source, scene, options, &mut warnings)?;
+    let layer = page_layer(scene, content, options, &mut warnings)?;
     let (kind, markup) = match layer {
         Some(markup) => (LayerKind::Vector, markup),
         None => {
-            let png = raster_png().map_err(SvgError::RasterPng)?;
-            (LayerKind::Raster, raster_markup(scene, &png))
+            let png = content.png().map_err(SvgError::Png)?;
+            (LayerKind::Raster, raster_markup(size, png))
         }
     };
 
-    let (w, h) = (scene.size.width, scene.size.height);
+    let (w, h) = (size.width(), size.height());
     let mut xml = Xml::new();
     xml.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     xml.start("svg");
@@ -230,7 +214,7 @@ pub fn write_svg(
     xml.end();
     xml.start("g");
     xml.attr_raw("id", "annotations");
-    annotations::write_annotations(&mut xml, scene, annotations, page);
+    annotations::write_annotations(&mut xml, scene);
     xml.end();
     xml.end();
     Ok(SvgPage { svg: xml.finish().into_bytes(), layer: kind, warnings })
@@ -238,35 +222,41 @@ pub fn write_svg(
 
 /// The vector layer's markup, or `None` for the raster layer.
 fn page_layer(
-    source: PageSource<'_>,
     scene: &Scene,
+    content: &PageContent<'_>,
     options: &SvgOptions,
     warnings: &mut Vec<String>,
 ) -> Result<Option<String>, SvgError> {
-    let (pdf, index, geometry) = match (options.page_layer, source) {
-        (PageLayerMode::Raster, _) | (_, PageSource::Raster) => return Ok(None),
-        (_, PageSource::Pdf { pdf, index, geometry }) => (pdf, index, geometry),
+    let page = match (options.page_layer, content.pdf_page()) {
+        (PageLayerMode::Raster, _) | (_, None) => return Ok(None),
+        (_, Some(page)) => page,
     };
-    let pages = pdf.pages();
-    let page = pages.get(index).ok_or(SvgError::NoSuchPage { index, count: pages.len() })?;
+    let frame = content.frame();
+    let deadline = content.deadline();
     let auto = options.page_layer == PageLayerMode::Auto;
     let settings = |decimals| VectorSettings {
-        size: scene.size,
+        frame: *frame,
         decimals,
-        grayscale: options.grayscale,
+        grayscale: scene.colors().is_gray(),
         min_stroke_px: options.min_stroke_px,
         budget: if auto { options.max_vector_bytes } else { usize::MAX },
         detect_scan: auto,
     };
     // Fonts and images parsed by the first pass serve the retry too.
     let cache = InterpreterCache::new();
-    let mut layer: VectorLayer = vector_layer(page, &geometry, settings(options.decimals), &cache);
+    let mut layer: VectorLayer = vector_layer(page, settings(options.decimals), &cache, deadline);
+    if deadline.passed() {
+        return Err(SvgError::TimedOut);
+    }
     if layer.scan {
         // The page is essentially one image: the PNG is that image, rendered.
         return Ok(None);
     }
     if auto && layer.over_budget && options.decimals > 0 && !retry_hopeless(&layer, options) {
-        layer = vector_layer(page, &geometry, settings(options.decimals - 1), &cache);
+        layer = vector_layer(page, settings(options.decimals - 1), &cache, deadline);
+        if deadline.passed() {
+            return Err(SvgError::TimedOut);
+        }
     }
     let approximated: Vec<&str> = layer.unsupported.iter().copied().collect();
     if auto && !approximated.is_empty() {
@@ -315,13 +305,14 @@ fn retry_hopeless(layer: &VectorLayer, options: &SvgOptions) -> bool {
     estimated * ONE_DECIMAL_FEWER_KEEPS > options.max_vector_bytes as f64
 }
 
-fn raster_markup(scene: &Scene, png: &[u8]) -> String {
+fn raster_markup(size: PixelSize, png: &[u8]) -> String {
     let mut s = String::with_capacity(png.len() * 4 / 3 + 200);
     let _ = write!(
         s,
         "<image width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" \
          xlink:href=\"data:image/png;base64,",
-        scene.size.width, scene.size.height
+        size.width(),
+        size.height()
     );
     base64::engine::general_purpose::STANDARD.encode_string(png, &mut s);
     s.push_str("\"/>");

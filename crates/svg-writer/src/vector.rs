@@ -1,9 +1,9 @@
 //! The vector page layer: a `hayro_interpret::Device` that writes the page's paths,
 //! glyph outlines and images straight in the SVG's pixel frame.
 //!
-//! The interpreter runs with ONE initial transform, core's
-//! [`PageGeometry::user_to_pixels`], so every coordinate that reaches the device is
-//! already in output pixels (rotation, crop box, negative origins and `/UserUnit`
+//! The interpreter runs with ONE initial transform, the page frame's
+//! [`PageFrame::content_transform`] (the one the PNG is drawn with), so every coordinate
+//! that reaches the device is already in output pixels (rotation, crop box, negative origins and `/UserUnit`
 //! included) and is written at a fixed precision with no per-path transform. Strokes get
 //! their width in output pixels, at least [`VectorSettings::min_stroke_px`], as a
 //! rasteriser does; consecutive opaque strokes of one style are merged into one path and
@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use base64::Engine as _;
-use diagram_core::{PageGeometry, PixelSize};
+use diagram_core::{Deadline, PageFrame};
 use diagram_overlay::luma;
 use hayro::hayro_interpret::font::{Glyph, GlyphRun};
 use hayro::hayro_interpret::hayro_syntax::page::Page;
@@ -29,7 +29,7 @@ use crate::num::{num, PathData};
 /// How the vector layer is written.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct VectorSettings {
-    pub(crate) size: PixelSize,
+    pub(crate) frame: PageFrame,
     pub(crate) decimals: u32,
     pub(crate) grayscale: bool,
     pub(crate) min_stroke_px: f64,
@@ -63,13 +63,15 @@ pub const SCAN_COVERAGE: f64 = 0.5;
 
 pub(crate) fn vector_layer<'a>(
     page: &Page<'a>,
-    geometry: &PageGeometry,
     settings: VectorSettings,
     cache: &InterpreterCache<'a>,
+    deadline: Deadline,
 ) -> VectorLayer {
-    let t = geometry.user_to_pixels(settings.size);
+    let _ = deadline;
+    let t = settings.frame.content_transform();
     let initial = Affine::new([t.a, t.b, t.c, t.d, t.e, t.f]);
-    let bbox = Rect::new(0.0, 0.0, settings.size.width as f64, settings.size.height as f64);
+    let size = settings.frame.size();
+    let bbox = Rect::new(0.0, 0.0, size.width() as f64, size.height() as f64);
     let mut context =
         Context::new(initial, bbox, cache, page.xref(), InterpreterSettings::default());
     let mut device = SvgDevice::new(settings);
@@ -103,7 +105,8 @@ impl SvgDevice {
         let _ = write!(
             body,
             "<rect width=\"{}\" height=\"{}\" fill=\"#fff\"/>",
-            s.size.width, s.size.height
+            s.frame.size().width(),
+            s.frame.size().height()
         );
         Self {
             s,
@@ -350,7 +353,8 @@ impl SvgDevice {
     fn covers_page(&self, w: u32, h: u32, transform: Affine) -> bool {
         let corners = [(0.0, 0.0), (w as f64, 0.0), (0.0, h as f64), (w as f64, h as f64)]
             .map(|(x, y)| transform * Point::new(x, y));
-        let (pw, ph) = (self.s.size.width as f64, self.s.size.height as f64);
+        let size = self.s.frame.size();
+        let (pw, ph) = (size.width() as f64, size.height() as f64);
         let x0 = corners.iter().map(|p| p.x).fold(f64::INFINITY, f64::min).max(0.0);
         let y0 = corners.iter().map(|p| p.y).fold(f64::INFINITY, f64::min).max(0.0);
         let x1 = corners.iter().map(|p| p.x).fold(f64::NEG_INFINITY, f64::max).min(pw);

@@ -1,16 +1,16 @@
-//! The entry point's contract: errors, when the raster closure is called, forced modes,
-//! gray embedded images.
+//! The entry point's contract: errors, when the page PNG is encoded, forced modes, gray
+//! embedded images.
 
 mod common;
 
 use base64::Engine as _;
 use common::*;
-use diagram_core::PixelSize;
+use std::time::Duration;
+
+use diagram_core::{ColorMode, Deadline, Limits};
 use diagram_overlay::{OverlayOptions, Scene};
-use diagram_raster::RenderOptions;
-use diagram_svg_writer::{
-    write_svg, LayerKind, PageLayerMode, PageSource, SvgError, SvgOptions, SvgPage,
-};
+use diagram_raster::{Document, PageContent, PngCompression, PngFilter, PngOptions, RenderOptions};
+use diagram_svg_writer::{write_svg, LayerKind, PageLayerMode, SvgError, SvgOptions, SvgPage};
 
 const LINES: &str = "0 0 1 RG 1 w 10 10 m 190 90 l S 1 0 0 rg 20 20 30 30 re f";
 
@@ -32,70 +32,94 @@ fn types_are_send_and_sync() {
     check::<SvgError>();
 }
 
+/// The first page of `doc` at 150 DPI in gray, its PNG encoded with `png`, by `deadline`.
+fn content_with(
+    doc: &Document,
+    png: PngOptions,
+    deadline: Deadline,
+) -> diagram_raster::PageContent<'_> {
+    let plan = doc.plan(0, &RenderOptions::default(), &Limits::default()).unwrap();
+    let page = doc.render(&plan, ColorMode::Gray, Deadline::NONE).unwrap();
+    PageContent::new(doc, page, png, deadline)
+}
+
+/// PNG options the encoder refuses: any attempt to encode the page fails.
+const UNENCODABLE: PngOptions =
+    PngOptions { compression: PngCompression::Level(12), filter: PngFilter::Paeth };
+
 #[test]
 fn errors_name_the_problem() {
     let doc = vector_doc();
-    let plan = doc.plan(0, &RenderOptions::default()).unwrap();
+    let content = content(&doc, 0, ColorMode::Gray);
     let annotations = vec![rectangle("A", 1, (0.1, 0.1, 0.2, 0.2))];
-    let scene = Scene::build(&annotations, 1, plan.size, true, &OverlayOptions::default());
-    let pdf = doc.pdf().unwrap();
-    let source = |index| PageSource::Pdf { pdf, index, geometry: plan.geometry };
     let options = SvgOptions::default();
 
-    let err = write_svg(source(3), &mut || Ok(vec![]), &scene, &annotations, 4, &options);
-    // The scene's annotation is on page 1, not 4.
-    assert_eq!(err.unwrap_err(), SvgError::SceneMismatch { annotation: 0, page: 4 });
-    let empty = Scene { shapes: vec![], ..scene.clone() };
-    let err =
-        write_svg(source(3), &mut || Ok(vec![]), &empty, &annotations, 4, &options).unwrap_err();
-    assert_eq!(err.to_string(), "the PDF has 1 page(s), there is no page 4");
+    // A scene placed on the page at another resolution than its content.
+    let at_72 = RenderOptions { dpi: 72.0, ..Default::default() };
+    let frame = doc.plan(0, &at_72, &Limits::default()).unwrap().frame;
+    let scene = Scene::build(&annotations, 1, &frame, ColorMode::Gray, &OverlayOptions::default());
+    let err = write_svg(&scene, &content, &options).unwrap_err();
+    assert!(matches!(err, SvgError::FrameMismatch { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "the highlights were placed on a 200x100 page but the page is 417x208 pixels"
+    );
 
+    let scene =
+        Scene::build(&annotations, 1, content.frame(), ColorMode::Gray, &OverlayOptions::default());
     let raster = SvgOptions { page_layer: PageLayerMode::Raster, ..Default::default() };
-    let err =
-        write_svg(source(0), &mut || Err("disk on fire".into()), &scene, &annotations, 1, &raster)
-            .unwrap_err();
-    assert_eq!(err.to_string(), "the page image for the SVG could not be produced: disk on fire");
+    let unencodable = content_with(&doc, UNENCODABLE, Deadline::NONE);
+    let err = write_svg(&scene, &unencodable, &raster).unwrap_err();
+    assert!(matches!(err, SvgError::Png(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "the page image for the SVG could not be encoded: png compression level 12 is out of \
+         range; use 1 (fastest) to 9 (smallest)"
+    );
+
+    // A vector pass past the page's deadline stops and says so.
+    let late = content_with(&doc, PngOptions::default(), Deadline::after(Some(Duration::ZERO)));
+    let err = write_svg(&scene, &late, &options).unwrap_err();
+    assert!(matches!(err, SvgError::TimedOut), "{err:?}");
+    assert_eq!(err.to_string(), "writing the SVG stopped at the time limit");
 }
 
 #[test]
-fn the_raster_closure_runs_only_for_the_raster_layer() {
+fn the_page_png_is_encoded_only_for_the_raster_layer() {
     let doc = vector_doc();
-    let plan = doc.plan(0, &RenderOptions::default()).unwrap();
-    let scene = Scene::build(&[], 1, plan.size, true, &OverlayOptions::default());
-    let source = PageSource::Pdf { pdf: doc.pdf().unwrap(), index: 0, geometry: plan.geometry };
-    let (_, png) = render(&doc, 0, true);
-    for (mode, calls_expected, layer) in [
-        (PageLayerMode::Auto, 0, LayerKind::Vector),
-        (PageLayerMode::Vector, 0, LayerKind::Vector),
-        (PageLayerMode::Raster, 1, LayerKind::Raster),
+    // A content whose PNG cannot be encoded: writing succeeds exactly when it is not needed.
+    let content = content_with(&doc, UNENCODABLE, Deadline::NONE);
+    let scene = Scene::build(&[], 1, content.frame(), ColorMode::Gray, &OverlayOptions::default());
+    for (mode, needs_png) in [
+        (PageLayerMode::Auto, false),
+        (PageLayerMode::Vector, false),
+        (PageLayerMode::Raster, true),
     ] {
-        let mut calls = 0;
         let options = SvgOptions { page_layer: mode, ..Default::default() };
-        let page = write_svg(
-            source,
-            &mut || {
-                calls += 1;
-                Ok(png.clone())
-            },
-            &scene,
-            &[],
-            1,
-            &options,
-        )
-        .unwrap();
-        assert_eq!((calls, page.layer), (calls_expected, layer), "{mode:?}");
+        match write_svg(&scene, &content, &options) {
+            Ok(page) => {
+                assert!(!needs_png, "{mode:?}");
+                assert_eq!(page.layer, LayerKind::Vector, "{mode:?}");
+            }
+            Err(e) => assert!(needs_png && matches!(e, SvgError::Png(_)), "{mode:?}: {e}"),
+        }
     }
+    // The raster layer embeds exactly the content's PNG.
+    let plain = content_with(&doc, PngOptions::default(), Deadline::NONE);
+    let options = SvgOptions { page_layer: PageLayerMode::Raster, ..Default::default() };
+    let page = write_svg(&scene, &plain, &options).unwrap();
+    let svg = String::from_utf8(page.svg).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(plain.png().unwrap());
+    assert!(svg.contains(&format!("data:image/png;base64,{b64}\"")));
 }
 
 #[test]
 fn a_tiny_budget_falls_back_to_raster_with_a_warning() {
     let doc = vector_doc();
-    let plan = doc.plan(0, &RenderOptions::default()).unwrap();
-    let scene = Scene::build(&[], 1, plan.size, true, &OverlayOptions::default());
-    let source = PageSource::Pdf { pdf: doc.pdf().unwrap(), index: 0, geometry: plan.geometry };
-    let (_, png) = render(&doc, 0, true);
+    let content = content(&doc, 0, ColorMode::Gray);
+    let scene = Scene::build(&[], 1, content.frame(), ColorMode::Gray, &OverlayOptions::default());
     let options = SvgOptions { max_vector_bytes: 100, ..Default::default() };
-    let page = write_svg(source, &mut || Ok(png.clone()), &scene, &[], 1, &options).unwrap();
+    let page = write_svg(&scene, &content, &options).unwrap();
     assert_eq!(page.layer, LayerKind::Raster);
     assert_eq!(page.warnings.len(), 1);
     assert!(page.warnings[0].contains("larger than the 0.0 MB limit"), "{:?}", page.warnings);
@@ -118,19 +142,18 @@ fn embedded_png_colour_types(svg: &str) -> Vec<u8> {
 fn forced_vector_on_a_scan_embeds_its_image_gray_or_in_colour() {
     let bytes = std::fs::read(fixtures().join("valhall/PH-ME-P-0152-001.pdf")).unwrap();
     let doc = open(bytes.into());
-    let plan = doc.plan(0, &RenderOptions::default()).unwrap();
-    let size: PixelSize = plan.size;
-    let scene = Scene::build(&[], 1, size, true, &OverlayOptions::default());
-    let source = PageSource::Pdf { pdf: doc.pdf().unwrap(), index: 0, geometry: plan.geometry };
-    for (grayscale, allowed) in [(true, [0u8, 4]), (false, [2u8, 6])] {
-        let options =
-            SvgOptions { page_layer: PageLayerMode::Vector, grayscale, ..Default::default() };
-        let page = write_svg(source, &mut || panic!("vector was forced"), &scene, &[], 1, &options)
-            .unwrap();
+    for (colors, allowed) in [(ColorMode::Gray, [0u8, 4]), (ColorMode::Rgb, [2u8, 6])] {
+        // Its PNG cannot be encoded: the forced vector layer never asks for it.
+        let plan = doc.plan(0, &RenderOptions::default(), &Limits::default()).unwrap();
+        let page = doc.render(&plan, colors, Deadline::NONE).unwrap();
+        let content = PageContent::new(&doc, page, UNENCODABLE, Deadline::NONE);
+        let scene = Scene::build(&[], 1, content.frame(), colors, &OverlayOptions::default());
+        let options = SvgOptions { page_layer: PageLayerMode::Vector, ..Default::default() };
+        let page = write_svg(&scene, &content, &options).unwrap();
         assert_eq!(page.layer, LayerKind::Vector);
         let svg = String::from_utf8(page.svg).unwrap();
         let types = embedded_png_colour_types(&svg);
         assert!(!types.is_empty(), "the scan image is embedded");
-        assert!(types.iter().all(|t| allowed.contains(t)), "grayscale {grayscale}: {types:?}");
+        assert!(types.iter().all(|t| allowed.contains(t)), "{colors:?}: {types:?}");
     }
 }

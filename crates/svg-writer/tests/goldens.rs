@@ -9,10 +9,9 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use diagram_core::{Annotation, Region, ShapeKind, Vertex};
+use diagram_core::{Annotation, ColorMode, Region, ShapeKind, Vertex};
 use diagram_overlay::{OverlayOptions, Scene};
-use diagram_raster::RenderOptions;
-use diagram_svg_writer::{write_svg, LayerKind, PageLayerMode, PageSource, SvgOptions};
+use diagram_svg_writer::{write_svg, LayerKind, PageLayerMode, SvgOptions};
 use serde_json::json;
 
 const CONTENT: &str = "\
@@ -51,7 +50,7 @@ fn annotations() -> Vec<Annotation> {
 struct Case {
     name: &'static str,
     page: PdfPage<'static>,
-    grayscale: bool,
+    colors: ColorMode,
 }
 
 fn cases() -> Vec<Case> {
@@ -63,8 +62,8 @@ fn cases() -> Vec<Case> {
         content: CONTENT,
     };
     vec![
-        Case { name: "r0-colour", page: PdfPage { ..base }, grayscale: false },
-        Case { name: "r0-gray", page: PdfPage { ..base }, grayscale: true },
+        Case { name: "r0-colour", page: PdfPage { ..base }, colors: ColorMode::Rgb },
+        Case { name: "r0-gray", page: PdfPage { ..base }, colors: ColorMode::Gray },
         Case {
             name: "r90-crop-negative-origin",
             page: PdfPage {
@@ -73,12 +72,12 @@ fn cases() -> Vec<Case> {
                 rotate: 90,
                 ..base
             },
-            grayscale: true,
+            colors: ColorMode::Gray,
         },
         Case {
             name: "r270-user-unit",
             page: PdfPage { rotate: 270, user_unit: Some(0.5), ..base },
-            grayscale: false,
+            colors: ColorMode::Rgb,
         },
     ]
 }
@@ -112,17 +111,11 @@ fn vector_pages_match_their_goldens_and_their_pngs() {
     let annotations = annotations();
     for case in cases() {
         let doc = open(make_pdf(&case.page));
-        let options_r = RenderOptions { grayscale: case.grayscale, ..Default::default() };
-        let plan = doc.plan(0, &options_r).unwrap();
-        let scene =
-            Scene::build(&annotations, 1, plan.size, case.grayscale, &OverlayOptions::default());
-        let options = SvgOptions { grayscale: case.grayscale, ..Default::default() };
-        let write = || {
-            let source =
-                PageSource::Pdf { pdf: doc.pdf().unwrap(), index: 0, geometry: plan.geometry };
-            write_svg(source, &mut || panic!("no raster layer"), &scene, &annotations, 1, &options)
-                .unwrap()
-        };
+        let content = content(&doc, 0, case.colors);
+        let overlay = OverlayOptions::default();
+        let scene = Scene::build(&annotations, 1, content.frame(), case.colors, &overlay);
+        let options = SvgOptions::default();
+        let write = || write_svg(&scene, &content, &options).unwrap();
         let page = write();
         assert_eq!(page.layer, LayerKind::Vector, "{}", case.name);
         assert!(page.warnings.is_empty(), "{}: {:?}", case.name, page.warnings);
@@ -132,21 +125,12 @@ fn vector_pages_match_their_goldens_and_their_pngs() {
 
         // The vector layer draws what the raster draws: the highlights aside, which the
         // PNG does not carry, the pixels agree.
-        let no_highlights = Scene { shapes: vec![], ..scene.clone() };
-        let source = PageSource::Pdf { pdf: doc.pdf().unwrap(), index: 0, geometry: plan.geometry };
-        let bare = write_svg(
-            source,
-            &mut || panic!("no raster"),
-            &no_highlights,
-            &annotations,
-            1,
-            &options,
-        )
-        .unwrap();
+        let no_highlights = Scene::build(&[], 1, content.frame(), case.colors, &overlay);
+        let bare = write_svg(&no_highlights, &content, &options).unwrap();
         let (w, h, ours) = rasterise_gray(&bare.svg);
-        let (image, _) = render(&doc, 0, case.grayscale);
+        let image = content.image();
         assert_eq!((w, h), (image.width(), image.height()), "{}", case.name);
-        let diff = block_mean_abs_diff(w, h, &ours, &gray_of(&image), 4);
+        let diff = block_mean_abs_diff(w, h, &ours, &gray_of(image), 4);
         assert!(diff < 1.5, "{}: mean difference {diff:.2} gray levels", case.name);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -154,7 +138,7 @@ fn vector_pages_match_their_goldens_and_their_pngs() {
 
 #[test]
 fn raster_page_matches_its_golden() {
-    // A 4 x 2 gray PNG stands in for the engine's page image.
+    // A 4 x 2 gray image page: its layer is its PNG, as the engine encodes it.
     let mut png = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut png, 4, 2);
@@ -163,22 +147,12 @@ fn raster_page_matches_its_golden() {
         writer.write_image_data(&[0, 64, 128, 255, 255, 128, 64, 0]).unwrap();
     }
     let annotations = annotations();
-    let size = diagram_core::PixelSize { width: 4, height: 2 };
-    let scene = Scene::build(&annotations, 1, size, true, &OverlayOptions::default());
-    let mut calls = 0;
-    let page = write_svg(
-        PageSource::Raster,
-        &mut || {
-            calls += 1;
-            Ok(png.clone())
-        },
-        &scene,
-        &annotations,
-        1,
-        &SvgOptions { page_layer: PageLayerMode::Vector, ..Default::default() },
-    )
-    .unwrap();
-    assert_eq!(calls, 1);
+    let doc = open(png.into());
+    let content = content(&doc, 0, ColorMode::Gray);
+    let scene =
+        Scene::build(&annotations, 1, content.frame(), ColorMode::Gray, &OverlayOptions::default());
+    let options = SvgOptions { page_layer: PageLayerMode::Vector, ..Default::default() };
+    let page = write_svg(&scene, &content, &options).unwrap();
     assert_eq!(page.layer, LayerKind::Raster);
     let svg = String::from_utf8(page.svg).unwrap();
     if let Some(failure) = check_golden("raster", &svg) {

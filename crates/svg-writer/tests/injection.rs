@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::rectangle;
-use diagram_core::PixelSize;
+use common::{content, open, rectangle};
+use diagram_core::ColorMode;
 use diagram_overlay::{OverlayOptions, Scene};
-use diagram_svg_writer::{write_svg, PageSource, SvgOptions};
+use diagram_svg_writer::{write_svg, SvgOptions};
 use serde_json::{json, Map};
 
 const HOSTILE: [&str; 9] = [
@@ -53,24 +53,19 @@ fn hostile_text_and_entities_stay_data() {
             a
         })
         .collect();
-    let size = PixelSize { width: 300, height: 200 };
-    let scene = Scene::build(&annotations, 1, size, true, &OverlayOptions::default());
+    // A 300 x 200 white image page.
     let png = {
         let mut png = Vec::new();
-        let mut encoder = png::Encoder::new(&mut png, 1, 1);
+        let mut encoder = png::Encoder::new(&mut png, 300, 200);
         encoder.set_color(png::ColorType::Grayscale);
-        encoder.write_header().unwrap().write_image_data(&[255]).unwrap();
+        encoder.write_header().unwrap().write_image_data(&[255; 300 * 200]).unwrap();
         png
     };
-    let page = write_svg(
-        PageSource::Raster,
-        &mut || Ok(png.clone()),
-        &scene,
-        &annotations,
-        1,
-        &SvgOptions::default(),
-    )
-    .unwrap();
+    let doc = open(png.into());
+    let content = content(&doc, 0, ColorMode::Gray);
+    let scene =
+        Scene::build(&annotations, 1, content.frame(), ColorMode::Gray, &OverlayOptions::default());
+    let page = write_svg(&scene, &content, &SvgOptions::default()).unwrap();
     let svg = String::from_utf8(page.svg.clone()).unwrap();
 
     // Both a strict XML parser and usvg accept it.

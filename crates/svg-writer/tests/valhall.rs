@@ -15,10 +15,9 @@ mod common;
 use std::sync::{Arc, OnceLock};
 
 use common::*;
-use diagram_core::{read_request, Annotation};
+use diagram_core::{read_request, Annotation, ColorMode};
 use diagram_overlay::{OverlayOptions, Scene};
-use diagram_raster::RenderOptions;
-use diagram_svg_writer::{write_svg, LayerKind, PageSource, SvgOptions};
+use diagram_svg_writer::{write_svg, LayerKind, SvgOptions};
 
 const FILES: [&str; 11] = [
     "PH-25578-P-4110006-001",
@@ -97,23 +96,21 @@ fn convert(
     annotations: &[Annotation],
 ) -> PageReport {
     let page = index as u32 + 1;
-    let plan = doc.plan(index, &RenderOptions::default()).unwrap();
-    let (image, png) = render(doc, index, true);
-    let size = plan.size;
-    assert_eq!((size.width, size.height), (image.width(), image.height()));
-    let scene = Scene::build(annotations, page, size, true, &OverlayOptions::default());
+    let content = content(doc, index, ColorMode::Gray);
+    let image = content.image();
+    let size = content.frame().size();
+    assert_eq!((size.width(), size.height()), (image.width(), image.height()));
+    let overlay = OverlayOptions::default();
+    let scene = Scene::build(annotations, page, content.frame(), ColorMode::Gray, &overlay);
     let options = SvgOptions::default();
-    let source = PageSource::Pdf { pdf: doc.pdf().unwrap(), index, geometry: plan.geometry };
-    let svg =
-        write_svg(source, &mut || Ok(png.clone()), &scene, annotations, page, &options).unwrap();
+    let svg = write_svg(&scene, &content, &options).unwrap();
 
     // The page layer alone against the PNG.
-    let bare_scene = Scene { shapes: vec![], ..scene.clone() };
-    let bare = write_svg(source, &mut || Ok(png.clone()), &bare_scene, annotations, page, &options)
-        .unwrap();
+    let bare_scene = Scene::build(&[], page, content.frame(), ColorMode::Gray, &overlay);
+    let bare = write_svg(&bare_scene, &content, &options).unwrap();
     let (w, h, ours) = rasterise_gray(&bare.svg);
-    assert_eq!((w, h), (size.width, size.height));
-    let diff = block_mean_abs_diff(w, h, &ours, &gray_of(&image), 4);
+    assert_eq!((w, h), (size.width(), size.height()));
+    let diff = block_mean_abs_diff(w, h, &ours, &gray_of(image), 4);
 
     let text = std::str::from_utf8(&svg.svg).unwrap();
     let mut problems = Vec::new();
@@ -142,7 +139,7 @@ fn check_structure(
 ) -> usize {
     let doc = roxmltree::Document::parse(text).expect("well-formed XML");
     let root = doc.root_element();
-    let (w, h) = (size.width.to_string(), size.height.to_string());
+    let (w, h) = (size.width().to_string(), size.height().to_string());
     if root.attribute("width") != Some(w.as_str()) || root.attribute("height") != Some(h.as_str()) {
         problems.push("root size is not the PNG's".into());
     }
@@ -190,10 +187,10 @@ fn check_structure(
         }
         let (x0, y0, x1, y1) = a.region.bbox();
         let expected = [
-            x0 * size.width as f64,
-            y0 * size.height as f64,
-            (x1 - x0) * size.width as f64,
-            (y1 - y0) * size.height as f64,
+            x0 * size.width() as f64,
+            y0 * size.height() as f64,
+            (x1 - x0) * size.width() as f64,
+            (y1 - y0) * size.height() as f64,
         ];
         for (attr, want) in ["x", "y", "width", "height"].iter().zip(expected) {
             let got: f64 = rect.attribute(*attr).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);

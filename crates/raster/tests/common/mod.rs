@@ -98,3 +98,14 @@ pub fn make_pdf(specs: &[PageSpec]) -> Vec<u8> {
     doc.save_to(&mut out).expect("lopdf writes to memory");
     out
 }
+
+/// Plans and renders page `index` with the default limits and no deadline.
+pub fn render(
+    doc: &diagram_raster::Document,
+    index: usize,
+    options: &diagram_raster::RenderOptions,
+    colors: diagram_core::ColorMode,
+) -> Result<diagram_raster::RenderedPage, diagram_raster::RasterError> {
+    let plan = doc.plan(index, options, &diagram_core::Limits::default())?;
+    doc.render(&plan, colors, diagram_core::Deadline::NONE)
+}

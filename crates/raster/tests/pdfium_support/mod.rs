@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use diagram_raster::{pdfium_available, Document, OpenOptions, PageImage, Renderer};
+use diagram_raster::{pdfium_available, Document, PageImage, RenderOptions, Renderer};
 use image::GrayImage;
 
 /// A path under `../shared/fixtures/` (beside the repository).
@@ -29,9 +29,14 @@ pub fn pdfium_or_skip(test: &str) -> bool {
     }
 }
 
-/// Opens a PDF with the given renderer.
-pub fn open(bytes: &Arc<[u8]>, renderer: Renderer) -> Document {
-    Document::open(bytes.clone(), &OpenOptions { renderer, ..Default::default() }).unwrap()
+/// Opens a PDF (the renderer is chosen per page, by the render options: see [`with`]).
+pub fn open(bytes: &Arc<[u8]>) -> Document {
+    Document::open(bytes.clone(), &diagram_core::Limits::default()).unwrap()
+}
+
+/// `options` with `renderer`.
+pub fn with(options: &RenderOptions, renderer: Renderer) -> RenderOptions {
+    RenderOptions { renderer, ..options.clone() }
 }
 
 /// The gray image of a page rendered in gray mode.
@@ -126,4 +131,15 @@ pub fn ink_box(image: &GrayImage, threshold: u8) -> Option<[u32; 4]> {
         }
     }
     b
+}
+
+/// Plans and renders page `index` with the default limits and no deadline.
+pub fn render(
+    doc: &diagram_raster::Document,
+    index: usize,
+    options: &diagram_raster::RenderOptions,
+    colors: diagram_core::ColorMode,
+) -> Result<diagram_raster::RenderedPage, diagram_raster::RasterError> {
+    let plan = doc.plan(index, options, &diagram_core::Limits::default())?;
+    doc.render(&plan, colors, diagram_core::Deadline::NONE)
 }

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use diagram_core::{Annotation, Region, ShapeKind, Vertex};
-use diagram_raster::{encode_png, Document, OpenOptions, PageImage, PngOptions, RenderOptions};
+use diagram_core::{Annotation, ColorMode, Deadline, Limits, Region, ShapeKind, Vertex};
+use diagram_raster::{Document, PageContent, PageImage, PngOptions, RenderOptions};
 use lopdf::{dictionary, Object, Stream};
 
 /// The shared fixtures folder beside the repository.
@@ -59,7 +59,7 @@ pub fn make_pdf(spec: &PdfPage) -> Arc<[u8]> {
 }
 
 pub fn open(bytes: Arc<[u8]>) -> Document {
-    Document::open(bytes, &OpenOptions::default()).unwrap()
+    Document::open(bytes, &Limits::default()).unwrap()
 }
 
 pub fn rectangle(text: &str, page: u32, (x0, y0, x1, y1): (f64, f64, f64, f64)) -> Annotation {
@@ -76,11 +76,11 @@ pub fn rectangle(text: &str, page: u32, (x0, y0, x1, y1): (f64, f64, f64, f64)) 
     }
 }
 
-/// The page rendered by diagram-raster, and its PNG.
-pub fn render(doc: &Document, index: usize, grayscale: bool) -> (PageImage, Vec<u8>) {
-    let page = doc.render(index, &RenderOptions { grayscale, ..Default::default() }).unwrap();
-    let png = encode_png(&page.image, &PngOptions::default()).unwrap();
-    (page.image, png)
+/// The page rendered by diagram-raster at 150 DPI, as the backends get it.
+pub fn content(doc: &Document, index: usize, colors: ColorMode) -> PageContent<'_> {
+    let plan = doc.plan(index, &RenderOptions::default(), &Limits::default()).unwrap();
+    let page = doc.render(&plan, colors, Deadline::NONE).unwrap();
+    PageContent::new(doc, page, PngOptions::default(), Deadline::NONE)
 }
 
 /// Parses an SVG with usvg (no fonts, so the transparent tag text draws nothing) and

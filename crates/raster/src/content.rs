@@ -1,0 +1,117 @@
+//! The page content handle: what every backend draws a page from.
+
+use std::cell::OnceCell;
+
+use diagram_core::{ColorMode, Deadline, PageFrame};
+
+use crate::{encode_png, Document, EncodeError, PageImage, PngOptions, RenderedPage};
+
+/// One rendered page of a [`Document`], handed to the backends (the PNG and SVG
+/// writers): its pixels and frame, its PNG encoding (made at most once, whoever asks
+/// first), and for PDF pages the parsed page for a vector backend.
+///
+/// Backends are functions of (page scene, page content, their options); they need no
+/// knowledge of which renderer drew the pixels.
+///
+/// ```
+/// use std::sync::Arc;
+/// use diagram_core::{ColorMode, Deadline, Limits};
+/// use diagram_raster::{Document, PageContent, PngOptions, RenderOptions};
+///
+/// let mut png = Vec::new();
+/// image::GrayImage::from_pixel(3, 2, image::Luma([9]))
+///     .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+///     .unwrap();
+/// let doc = Document::open(Arc::from(png), &Limits::default()).unwrap();
+/// let plan = doc.plan(0, &RenderOptions::default(), &Limits::default()).unwrap();
+/// let page = doc.render(&plan, ColorMode::Gray, Deadline::NONE).unwrap();
+/// let content = PageContent::new(&doc, page, PngOptions::default(), Deadline::NONE);
+/// assert!(content.pdf_page().is_none()); // an image has no vector content
+/// let first = content.png().unwrap().as_ptr();
+/// assert_eq!(content.png().unwrap().as_ptr(), first); // encoded once
+/// ```
+pub struct PageContent<'a> {
+    doc: &'a Document,
+    index: usize,
+    page: RenderedPage,
+    png_options: PngOptions,
+    png: OnceCell<Vec<u8>>,
+    deadline: Deadline,
+}
+
+impl std::fmt::Debug for PageContent<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageContent")
+            .field("index", &self.index)
+            .field("frame", &self.page.frame)
+            .field("png_options", &self.png_options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> PageContent<'a> {
+    /// The content of `page`, rendered from `doc`, whose PNG is encoded
+    /// with `png_options`, to be finished by `deadline`.
+    pub fn new(
+        doc: &'a Document,
+        page: RenderedPage,
+        png_options: PngOptions,
+        deadline: Deadline,
+    ) -> Self {
+        Self { doc, index: page.index, page, png_options, png: OnceCell::new(), deadline }
+    }
+
+    /// The page's frame.
+    pub fn frame(&self) -> &PageFrame {
+        &self.page.frame
+    }
+
+    /// The rendered pixels, without highlights.
+    pub fn image(&self) -> &PageImage {
+        &self.page.image
+    }
+
+    /// The colours the page was rendered in.
+    pub fn colors(&self) -> ColorMode {
+        match self.page.image {
+            PageImage::Gray(_) => ColorMode::Gray,
+            PageImage::Rgb(_) => ColorMode::Rgb,
+        }
+    }
+
+    /// The renderer's warnings for this page (and the plan's).
+    pub fn warnings(&self) -> &[String] {
+        &self.page.warnings
+    }
+
+    /// The deadline of the page's conversion; backends that can stop early check it.
+    pub fn deadline(&self) -> Deadline {
+        self.deadline
+    }
+
+    /// The page's PNG, without highlights, encoded with the content's [`PngOptions`] on
+    /// the first call; later calls return the same bytes.
+    pub fn png(&self) -> Result<&[u8], EncodeError> {
+        if let Some(png) = self.png.get() {
+            return Ok(png);
+        }
+        let png = encode_png(&self.page.image, &self.png_options)?;
+        Ok(self.png.get_or_init(|| png))
+    }
+
+    /// How [`PageContent::png`] encodes.
+    pub fn png_options(&self) -> &PngOptions {
+        &self.png_options
+    }
+
+    /// hayro's parsed page, for a vector backend (also when the pixels were drawn by
+    /// pdfium); `None` for images.
+    pub fn pdf_page(&self) -> Option<&'a hayro::hayro_syntax::page::Page<'a>> {
+        self.doc.pdf_page(self.index)
+    }
+
+    /// The rendered page, for a backend that draws on the pixels (the annotated PNG).
+    pub fn into_rendered(self) -> RenderedPage {
+        self.page
+    }
+}
