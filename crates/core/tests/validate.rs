@@ -452,3 +452,46 @@ fn unknown_fields_are_ignored() {
     ann(&mut v)["extra"] = json!(1);
     parse_request(&serde_json::to_vec(&v).unwrap(), &Default::default()).unwrap();
 }
+
+/// A request built in Rust, broken in ways the types allow, gets the same paths and
+/// reasons as the same request parsed from JSON.
+#[test]
+fn typed_requests_are_validated_with_the_same_paths() {
+    let parsed =
+        |v: &Value| -> diagram_core::ConvertRequest { serde_json::from_value(v.clone()).unwrap() };
+    let options = ValidateOptions::default();
+    let lines = |r: &diagram_core::ConvertRequest| match r.validate(&options) {
+        Ok(()) => Vec::new(),
+        Err(e) => e.lines(),
+    };
+    assert_eq!(lines(&parsed(&valid())), Vec::<String>::new());
+
+    // Out of range, too long, duplicated: the same as the JSON validator says.
+    let mut v = valid();
+    ann(&mut v)["region"]["vertices"][2]["x"] = json!(1.5);
+    ann(&mut v)["text"] = json!("x".repeat(1025));
+    v["items"][1]["fileId"] = json!(7);
+    v["items"][2] = json!({"fileId": 7, "annotations": []});
+    let from_json: Vec<String> =
+        validate_value(&v, &options).iter().map(|v| v.to_string()).collect();
+    assert_eq!(from_json.len(), 3, "{from_json:?}");
+    assert_eq!(lines(&parsed(&v)), from_json);
+
+    // What JSON cannot hold: non-finite numbers, named where they are.
+    let mut typed = parsed(&valid());
+    typed.items[0].annotations[1].region.vertices[3].y = f64::NAN;
+    typed.items[2].annotations[0].confidence = Some(f64::INFINITY);
+    assert_eq!(
+        lines(&typed),
+        [
+            "items[0].annotations[1].region.vertices[3].y: NaN is not a finite number",
+            "items[2].annotations[0].confidence: inf is not a finite number",
+        ]
+    );
+
+    // Limits of the options apply, as when parsing.
+    let tight =
+        ValidateOptions { limits: Limits { max_items: 2, ..Limits::default() }, ..options.clone() };
+    let err = parsed(&valid()).validate(&tight).unwrap_err();
+    assert_eq!(err.lines(), ["items: must have 1 to 2 entries, found 3"]);
+}
