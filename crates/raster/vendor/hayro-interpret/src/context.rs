@@ -19,9 +19,38 @@ use hayro_syntax::page::Resources;
 use hayro_syntax::xref::XRef;
 use kurbo::{Affine, BezPath, PathEl, Point, Rect, Shape};
 use smallvec::smallvec;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// Maximum nesting depth for interpreting `XObject`'s/patterns/streams.
 pub(crate) const MAX_NESTED_INTERPRETATION_DEPTH: u32 = 50;
+
+// diagram-convert patch: the interrupt hook (PATCHES.md).
+/// How many content operators pass between two calls of [`InterpreterSettings::interrupt`].
+const INTERRUPT_INTERVAL: u32 = 256;
+
+// diagram-convert patch: the interrupt hook (PATCHES.md).
+/// Where one page's interpretation stands with respect to its interrupt hook.
+///
+/// One per page ([`Context::new`]), shared by every context that draws part of it: form
+/// `XObject`s and annotations run in the page's own context, while tiling patterns, soft
+/// masks and Type3 glyphs are interpreted later, by the device, in a child context built
+/// from what they captured; they capture this too, so that operators are counted across
+/// all of them and a page made of many small nested streams is still stopped. Atomics
+/// rather than `Cell`s so that the captured objects stay `Send` and `Sync` where they were.
+#[derive(Debug, Default)]
+pub(crate) struct InterruptState {
+    /// Content operators seen so far on the page.
+    operators: AtomicU32,
+    /// Set once the hook has returned `true`; never cleared.
+    interrupted: AtomicBool,
+}
+
+impl InterruptState {
+    pub(crate) fn interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::Relaxed)
+    }
+}
 
 /// A cache used by the interpreter.
 ///
@@ -66,6 +95,8 @@ pub struct Context<'a> {
     pub(crate) ocg_state: OcgState,
     nesting_depth: u32,
     pub(crate) glyph_scratch: Vec<PositionedGlyph<'a>>,
+    // diagram-convert patch: the interrupt hook (PATCHES.md).
+    pub(crate) interrupt: Arc<InterruptState>,
 }
 
 impl<'a> Context<'a> {
@@ -78,8 +109,19 @@ impl<'a> Context<'a> {
         settings: InterpreterSettings,
     ) -> Self {
         let state = State::new(initial_transform);
+        // diagram-convert patch: the interrupt hook (PATCHES.md). A new page, a new count.
+        let interrupt = Arc::default();
 
-        Self::new_with(initial_transform, bbox, cache, xref, settings, state, 0)
+        Self::new_with(
+            initial_transform,
+            bbox,
+            cache,
+            xref,
+            settings,
+            state,
+            0,
+            interrupt,
+        )
     }
 
     pub(crate) fn new_with(
@@ -90,6 +132,7 @@ impl<'a> Context<'a> {
         settings: InterpreterSettings,
         state: State<'a>,
         nesting_depth: u32,
+        interrupt: Arc<InterruptState>,
     ) -> Self {
         let ocg_state = {
             let root_ref = xref.root_id();
@@ -112,7 +155,32 @@ impl<'a> Context<'a> {
             ocg_state,
             nesting_depth,
             glyph_scratch: Vec::new(),
+            interrupt,
         }
+    }
+
+    // diagram-convert patch: the interrupt hook (PATCHES.md).
+    /// Whether [`InterpreterSettings::interrupt`] stopped the interpretation of this page
+    /// (in this context or in any nested content it drew). Once `true`, it stays `true`.
+    pub fn interrupted(&self) -> bool {
+        self.interrupt.interrupted()
+    }
+
+    // diagram-convert patch: the interrupt hook (PATCHES.md).
+    /// Counts one content operator and tells whether interpretation must stop: calls the
+    /// hook before the page's first operator and before every `INTERRUPT_INTERVAL`th.
+    pub(crate) fn poll_interrupt(&self) -> bool {
+        let state = &self.interrupt;
+        if state.interrupted() {
+            return true;
+        }
+        // Wraps after 2^32 operators, a multiple of the interval: the rhythm holds.
+        let seen = state.operators.fetch_add(1, Ordering::Relaxed);
+        if seen % INTERRUPT_INTERVAL == 0 && (self.settings.interrupt)() {
+            state.interrupted.store(true, Ordering::Relaxed);
+            return true;
+        }
+        false
     }
 
     pub(crate) fn save_state(&mut self) {

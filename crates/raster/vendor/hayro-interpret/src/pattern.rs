@@ -2,7 +2,7 @@
 
 use crate::cache::Cache;
 use crate::color::{Color, ColorSpace};
-use crate::context::{Context, InterpreterCache};
+use crate::context::{Context, InterpreterCache, InterruptState};
 use crate::device::Device;
 use crate::font::GlyphRun;
 use crate::interpret::state::{ActiveTransferFunction, State};
@@ -149,6 +149,9 @@ pub struct TilingPattern<'a> {
     pub(crate) settings: InterpreterSettings,
     pub(crate) xref: &'a XRef,
     nesting_depth: u32,
+    // diagram-convert patch: the interrupt hook (PATCHES.md). The page's, as the
+    // pattern is drawn later, by the device, in a context of its own.
+    interrupt: Arc<InterruptState>,
 }
 
 impl Debug for TilingPattern<'_> {
@@ -211,6 +214,7 @@ impl<'a> TilingPattern<'a> {
             cache: ctx.interpreter_cache.clone(),
             xref: ctx.xref,
             nesting_depth,
+            interrupt: ctx.interrupt.clone(),
         })
     }
 
@@ -221,6 +225,12 @@ impl<'a> TilingPattern<'a> {
         initial_transform: Affine,
         is_stroke: bool,
     ) -> Option<()> {
+        // diagram-convert patch: the interrupt hook (PATCHES.md). Nothing more for the
+        // device once the page has been interrupted, not even the cell's clip path.
+        if self.interrupt.interrupted() {
+            return Some(());
+        }
+
         let state = State::new(initial_transform);
 
         let mut context = Context::new_with(
@@ -232,6 +242,7 @@ impl<'a> TilingPattern<'a> {
             self.settings.clone(),
             state,
             self.nesting_depth,
+            self.interrupt.clone(),
         );
 
         let decoded = self.stream.decoded_data().ok()?;

@@ -2,6 +2,7 @@
 
 use crate::context::Context;
 use crate::context::InterpreterCache;
+use crate::context::InterruptState;
 use crate::device::Device;
 use crate::interpret::state::State;
 use crate::util::hash128;
@@ -11,6 +12,7 @@ use hayro_syntax::page::Resources;
 use hayro_syntax::xref::XRef;
 use kurbo::{Affine, Rect};
 use std::ops::Deref;
+use std::sync::Arc;
 
 mod type3;
 
@@ -120,6 +122,9 @@ pub struct Type3Glyph<'a> {
     pub(crate) xref: &'a XRef,
     pub(crate) settings: InterpreterSettings,
     pub(crate) nesting_depth: u32,
+    // diagram-convert patch: the interrupt hook (PATCHES.md). The page's, as the glyph
+    // is drawn later, by the device, in a context of its own.
+    pub(crate) interrupt: Arc<InterruptState>,
 }
 
 /// A glyph defined by PDF drawing instructions.
@@ -189,6 +194,7 @@ pub(crate) fn get_glyph<'a>(
                 xref: ctx.xref,
                 settings: ctx.settings.clone(),
                 nesting_depth,
+                interrupt: ctx.interrupt.clone(),
             }))
         }
     }

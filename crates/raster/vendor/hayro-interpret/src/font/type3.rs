@@ -19,6 +19,11 @@ pub(crate) fn render_glyph<'a>(
     paint: &Paint<'a>,
     device: &mut impl Device<'a>,
 ) -> Option<()> {
+    // diagram-convert patch: the interrupt hook (PATCHES.md).
+    if glyph.interrupt.interrupted() {
+        return None;
+    }
+
     let mut state = glyph.state.clone();
     let root_transform = transform
         * glyph_transform
@@ -62,6 +67,7 @@ pub(crate) fn render_glyph<'a>(
         glyph.settings.clone(),
         state,
         glyph.nesting_depth,
+        glyph.interrupt.clone(),
     );
 
     let resources = program

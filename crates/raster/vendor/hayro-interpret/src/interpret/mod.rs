@@ -36,6 +36,10 @@ pub use state::ActiveTransferFunction;
 pub use hayro_font::{CMapResolverFn, FontResolverFn};
 /// A callback function for resolving warnings during interpretation.
 pub type WarningSinkFn = Arc<dyn Fn(InterpreterWarning) + Send + Sync>;
+// diagram-convert patch: the interrupt hook (PATCHES.md).
+/// A callback that says whether the interpretation of the current page should stop,
+/// for example because a deadline has passed. See [`InterpreterSettings::interrupt`].
+pub type InterruptFn = Arc<dyn Fn() -> bool + Send + Sync>;
 
 #[derive(Clone)]
 /// Settings that should be applied during the interpretation process.
@@ -94,6 +98,25 @@ pub struct InterpreterSettings {
     pub warning_sink: WarningSinkFn,
     /// Which parts of a page should be rendered.
     pub render_content: RenderContent,
+    // diagram-convert patch: the interrupt hook (PATCHES.md).
+    /// A callback that can stop the interpretation of a page, for example at a deadline.
+    ///
+    /// It is called between content operators: before the first operator of a page
+    /// (its content stream, then its annotations) and then before every 256th, counted
+    /// across all the content streams the page draws, nested ones included (form
+    /// `XObject`s, tiling patterns, Type3 glyphs, soft masks, annotation appearances).
+    /// Once it returns `true`, the interpreter stops for the rest of the page and does
+    /// not call it again for that page: no further operator is interpreted, and the
+    /// device gets no more calls except the closing ones (popping clip paths and
+    /// transparency groups) that balance what it was already given. This is best effort:
+    /// the page is left partly drawn, and an operator that is already running (an image,
+    /// a shading) finishes first. [`Context::interrupted`] tells whether it happened; a
+    /// caller that does not see the [`Context`] (as with `hayro::render`) can record it
+    /// in the callback itself. Each page's interpretation (each [`Context::new`]) starts
+    /// afresh, so the same settings can be used for several pages.
+    ///
+    /// Default: `Arc::new(|| false)`, never interrupt.
+    pub interrupt: InterruptFn,
 }
 
 impl Default for InterpreterSettings {
@@ -112,6 +135,8 @@ impl Default for InterpreterSettings {
             cmap_resolver: Arc::new(|_| None),
             warning_sink: Arc::new(|_| {}),
             render_content: RenderContent::all(),
+            // diagram-convert patch: the interrupt hook (PATCHES.md).
+            interrupt: Arc::new(|| false),
         }
     }
 }
@@ -157,6 +182,10 @@ pub fn interpret_page<'a>(
         && let Some(annot_arr) = page.raw().get::<Array<'_>>(ANNOTS)
     {
         for annot in annot_arr.iter::<Dict<'_>>() {
+            // diagram-convert patch: the interrupt hook (PATCHES.md).
+            if context.interrupted() {
+                break;
+            }
             interpret_annotation(&annot, resources, context, device);
         }
     }
@@ -257,6 +286,11 @@ pub fn interpret<'a>(
     context.save_state();
 
     while let Some(op) = ops.next() {
+        // diagram-convert patch: the interrupt hook (PATCHES.md). Leaving the loop runs
+        // the restores below, so the device still gets the pops that balance its pushes.
+        if context.poll_interrupt() {
+            break;
+        }
         match op {
             TypedInstruction::SaveState(_) => context.save_state(),
             TypedInstruction::StrokeColorDeviceRgb(s) => {

@@ -49,7 +49,9 @@ impl<'a> FormXObject<'a> {
         context: &mut Context<'a>,
         device: &mut impl Device<'a>,
     ) {
-        if !context.ocg_state.is_visible() {
+        // diagram-convert patch: the interrupt hook (PATCHES.md). Checked before the
+        // form pushes its clip path or transparency group.
+        if !context.ocg_state.is_visible() || context.interrupted() {
             return;
         }
 

@@ -1,6 +1,6 @@
 use super::form::FormXObject;
 use crate::color::{Color, ColorComponents, ColorSpace};
-use crate::context::{Context, InterpreterCache};
+use crate::context::{Context, InterpreterCache, InterruptState};
 use crate::device::Device;
 use crate::function::{Function, TransferFunction};
 use crate::interpret::state::State;
@@ -18,6 +18,7 @@ use std::fmt::Debug;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Type type of mask.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +43,9 @@ struct Repr<'a> {
     background: Color,
     xref: &'a XRef,
     nesting_depth: u32,
+    // diagram-convert patch: the interrupt hook (PATCHES.md). The page's, as the mask
+    // is drawn later, by the device, in a context of its own.
+    interrupt: Arc<InterruptState>,
 }
 
 impl Hash for Repr<'_> {
@@ -129,6 +133,7 @@ impl<'a> SoftMask<'a> {
             background,
             parent_resources,
             nesting_depth,
+            interrupt: context.interrupt.clone(),
         })))
     }
 
@@ -143,6 +148,7 @@ impl<'a> SoftMask<'a> {
             self.0.settings.clone(),
             state,
             self.0.nesting_depth,
+            self.0.interrupt.clone(),
         );
         self.0
             .group
