@@ -176,7 +176,7 @@ impl<'a> Context<'a> {
         }
         // Wraps after 2^32 operators, a multiple of the interval: the rhythm holds.
         let seen = state.operators.fetch_add(1, Ordering::Relaxed);
-        if seen % INTERRUPT_INTERVAL == 0 && (self.settings.interrupt)() {
+        if seen.is_multiple_of(INTERRUPT_INTERVAL) && (self.settings.interrupt)() {
             state.interrupted.store(true, Ordering::Relaxed);
             return true;
         }

@@ -835,7 +835,7 @@ const fn div_255(value: u16) -> u16 {
 /// boundary at or before them, the right and bottom ones to the boundary at or after
 /// them (within 1e-4 pixel, so an edge already on a boundary stays there).
 ///
-/// This is what MuPDF (`fz_gridfit_matrix`) and poppler (Splash's `imgCoordMunge*`)
+/// This is what `MuPDF` (`fz_gridfit_matrix`) and poppler (Splash's `imgCoordMunge*`)
 /// do. Without it, a scan that fills a page whose size is a fraction of a pixel
 /// larger than the pixmap ends up a fraction of a pixel smaller than theirs, so every
 /// line drifts by up to a pixel towards the far edges compared with them; and
@@ -846,7 +846,8 @@ pub(crate) fn grid_fit(transform: Affine, width: f64, height: f64) -> Affine {
     let [a, b, c, d, _, _] = transform.as_coeffs();
     let tiny = 1e-9 * (a.abs() + b.abs() + c.abs() + d.abs());
     let aligned = (b.abs() <= tiny && c.abs() <= tiny) || (a.abs() <= tiny && d.abs() <= tiny);
-    if !aligned || !(width > 0.0 && height > 0.0) {
+    // Written so that a NaN size also returns early.
+    if !(aligned && width > 0.0 && height > 0.0) {
         return transform;
     }
     let bbox = transform.transform_rect_bbox(Rect::new(0.0, 0.0, width, height));
@@ -854,7 +855,10 @@ pub(crate) fn grid_fit(transform: Affine, width: f64, height: f64) -> Affine {
     let (x1, y1) = ((bbox.x1 - EPSILON).ceil(), (bbox.y1 - EPSILON).ceil());
     // Make sure a sliver of an image covers at least one pixel, as poppler does.
     let (x1, y1) = (x1.max(x0 + 1.0), y1.max(y0 + 1.0));
-    if !(bbox.width() > 0.0 && bbox.height() > 0.0) || ![x0, y0, x1, y1].iter().all(|v| v.is_finite()) {
+    if !(bbox.width() > 0.0
+        && bbox.height() > 0.0
+        && [x0, y0, x1, y1].iter().all(|v| v.is_finite()))
+    {
         return transform;
     }
     Affine::translate((x0, y0))
