@@ -157,6 +157,32 @@ fn a_page_past_the_time_limit_is_stopped() {
     assert_eq!(sink.pages().len(), 4 + 2 - 1);
 }
 
+#[path = "../crates/raster/tests/common/mod.rs"]
+mod raster_common;
+
+#[test]
+fn a_page_that_would_take_hours_is_stopped_at_the_time_limit() {
+    let dir = files_dir();
+    // 10^9 nested squares: only the interpreter's deadline check ends this page.
+    std::fs::write(dir.path().join("hours.pdf"), raster_common::fan_out_pdf(9, 10)).unwrap();
+    let json = r#"{"items": [{"fileExternalId": "hours.pdf", "annotations": []},
+                             {"fileExternalId": "good.pdf", "annotations": []}]}"#;
+    let o = diagram_convert::ConvertOptions {
+        limits: Limits { page_time_limit: Some(Duration::from_millis(500)), ..Limits::default() },
+        ..options(2)
+    };
+    let sink = MemorySink::new();
+    let resolver = DirResolver::new(dir.path()).unwrap();
+    let job = Converter::new(o).convert(request(json), &resolver, &sink);
+    assert_eq!(job.status, JobStatus::Completed);
+    assert_eq!(
+        page_errors(&job, 0),
+        [Some("the page took longer than the time limit of 500 ms and was stopped".to_string())]
+    );
+    assert_eq!(page_errors(&job, 1), [None, None]);
+    assert_eq!(sink.pages().len(), 2);
+}
+
 /// A sink that cancels its job once it has received `after` pages.
 struct CancellingSink {
     inner: MemorySink,

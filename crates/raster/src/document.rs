@@ -198,10 +198,7 @@ impl Document {
         _: &PageFrame,
         _: ColorMode,
     ) -> Result<PageImage, RasterError> {
-        Err(RasterError::PdfiumUnavailable(
-            "this build has no pdfium support; rebuild diagram-raster with the `pdfium` feature"
-                .to_string(),
-        ))
+        Err(RasterError::PdfiumUnavailable(crate::pdfium::NO_PDFIUM.to_string()))
     }
 
     /// hayro's parsed page `index` (from 0), for drawing it as vectors (also when the

@@ -97,6 +97,9 @@ impl PdfFile {
                     seen.record(w);
                 }
             }),
+            // Checked between content operators (vendored hayro-interpret's patch 1): past
+            // the deadline the interpreter stops and the page fails below.
+            interrupt: Arc::new(move || deadline.passed()),
             ..Default::default()
         };
         let t = frame.content_transform();
@@ -107,6 +110,10 @@ impl PdfFile {
         // The cache holds `Rc`s (not `Send`), so each call has its own.
         let cache = RenderCache::new();
         render_into(page, &cache, &settings, &RenderSettings::default(), &mut ctx, transform);
+        // A stopped interpretation is not rasterised: the page fails as it is.
+        if deadline.passed() {
+            return Err(RasterError::TimedOut { page: page_no });
+        }
         ctx.flush();
         let mut pixmap = Pixmap::new(width, height);
         ctx.render_with(
@@ -116,6 +123,7 @@ impl PdfFile {
         );
         drop(ctx);
         drop(cache);
+        // Also when the interpreter was stopped: the drawing is incomplete.
         if deadline.passed() {
             return Err(RasterError::TimedOut { page: page_no });
         }

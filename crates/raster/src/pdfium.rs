@@ -49,16 +49,18 @@ pub(crate) use bound::render_page;
 #[cfg(feature = "pdfium")]
 pub use bound::{pdfium_available, PDFIUM_LIBRARY_VAR};
 
+/// Why a build without the `pdfium` feature cannot render with pdfium, and how to get it.
+#[cfg(not(feature = "pdfium"))]
+pub(crate) const NO_PDFIUM: &str = "this build has no pdfium support; build it with the \
+    `pdfium` feature of diagram-convert (on by default) or of diagram-raster";
+
 /// Checks whether the pdfium renderer can be used, binding the library on the first call.
 ///
 /// This build has no pdfium support (feature `pdfium` is off), so it always fails with
 /// [`RasterError::PdfiumUnavailable`](crate::RasterError::PdfiumUnavailable).
 #[cfg(not(feature = "pdfium"))]
 pub fn pdfium_available() -> Result<(), crate::RasterError> {
-    Err(crate::RasterError::PdfiumUnavailable(
-        "this build has no pdfium support; rebuild diagram-raster with the `pdfium` feature"
-            .to_string(),
-    ))
+    Err(crate::RasterError::PdfiumUnavailable(NO_PDFIUM.to_string()))
 }
 
 #[cfg(feature = "pdfium")]

@@ -67,13 +67,17 @@ pub(crate) fn vector_layer<'a>(
     cache: &InterpreterCache<'a>,
     deadline: Deadline,
 ) -> VectorLayer {
-    let _ = deadline;
     let t = settings.frame.content_transform();
     let initial = Affine::new([t.a, t.b, t.c, t.d, t.e, t.f]);
     let size = settings.frame.size();
     let bbox = Rect::new(0.0, 0.0, size.width() as f64, size.height() as f64);
-    let mut context =
-        Context::new(initial, bbox, cache, page.xref(), InterpreterSettings::default());
+    // Past the deadline the interpreter stops between content operators; the caller sees
+    // the deadline passed and discards the layer.
+    let interpreter = InterpreterSettings {
+        interrupt: std::sync::Arc::new(move || deadline.passed()),
+        ..InterpreterSettings::default()
+    };
+    let mut context = Context::new(initial, bbox, cache, page.xref(), interpreter);
     let mut device = SvgDevice::new(settings);
     interpret_page(page, &mut context, &mut device);
     device.finish()

@@ -157,3 +157,30 @@ fn forced_vector_on_a_scan_embeds_its_image_gray_or_in_colour() {
         assert!(types.iter().all(|t| allowed.contains(t)), "{colors:?}: {types:?}");
     }
 }
+
+#[path = "../../raster/tests/common/mod.rs"]
+mod raster_common;
+
+#[test]
+fn the_vector_pass_stops_at_the_deadline() {
+    // 10^9 nested squares: without the interpreter's hook the vector pass does not return.
+    let doc = open(raster_common::fan_out_pdf(9, 10).into());
+    let plan = doc.plan(0, &RenderOptions::default(), &Limits::default()).unwrap();
+    // The pixels would take as long; a white page of the plan's frame stands in for them.
+    let size = plan.frame.size();
+    let white = image::GrayImage::from_pixel(size.width(), size.height(), image::Luma([255]));
+    let page = diagram_raster::RenderedPage {
+        index: 0,
+        image: diagram_raster::PageImage::Gray(white),
+        frame: plan.frame,
+        warnings: Vec::new(),
+    };
+    let deadline = Deadline::after(Some(Duration::from_millis(200)));
+    let content = PageContent::new(&doc, page, PngOptions::default(), deadline);
+    let scene = Scene::build(&[], 1, content.frame(), ColorMode::Gray, &OverlayOptions::default());
+    for mode in [PageLayerMode::Auto, PageLayerMode::Vector] {
+        let options = SvgOptions { page_layer: mode, ..Default::default() };
+        let err = write_svg(&scene, &content, &options).unwrap_err();
+        assert!(matches!(err, SvgError::TimedOut), "{mode:?}: {err:?}");
+    }
+}

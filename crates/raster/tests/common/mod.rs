@@ -109,3 +109,50 @@ pub fn render(
     let plan = doc.plan(index, options, &diagram_core::Limits::default())?;
     doc.render(&plan, colors, diagram_core::Deadline::NONE)
 }
+
+/// A one-page PDF (100 x 100 pt) whose content fans out through `depth` levels of form
+/// XObjects, each drawing the next one `fan` times, down to a 1-point square: `fan^depth`
+/// squares from a file of a few kilobytes. At depth 9 and fan 10 it would take hours to
+/// draw; only a renderer that stops at a deadline between content operators returns.
+pub fn fan_out_pdf(depth: u32, fan: u32) -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let square = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Form",
+            "BBox" => vec![0.into(), 0.into(), 1.into(), 1.into()],
+        },
+        b"0 g 0 0 1 1 re f".to_vec(),
+    ));
+    let mut below = square;
+    for _ in 0..depth {
+        let body = "/F Do ".repeat(fan as usize);
+        below = doc.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form",
+                "BBox" => vec![0.into(), 0.into(), 1.into(), 1.into()],
+                "Resources" => dictionary! { "XObject" => dictionary! { "F" => below } },
+            },
+            body.into_bytes(),
+        ));
+    }
+    let pages_id = doc.new_object_id();
+    let content = doc.add_object(Stream::new(dictionary! {}, b"10 0 0 10 45 45 cm /F Do".to_vec()));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_id,
+        "MediaBox" => vec![0.into(), 0.into(), 100.into(), 100.into()],
+        "Contents" => content,
+        "Resources" => dictionary! { "XObject" => dictionary! { "F" => below } },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Count" => 1, "Kids" => vec![Object::Reference(page)],
+        }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("lopdf writes to memory");
+    out
+}
