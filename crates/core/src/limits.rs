@@ -28,7 +28,8 @@ pub struct Limits {
     pub max_text_bytes: usize,
     /// Longest file reference string (external id, space) in bytes. Default: 1024.
     pub max_id_bytes: usize,
-    /// Largest input file a resolver reads, in bytes; a larger one fails its item.
+    /// Largest input file a resolver reads, in bytes; a larger one fails its item. The
+    /// default of `diagram_convert::DirResolver` (its `with_max_file_bytes` sets another).
     /// Default: 2 GiB (2147483648).
     pub max_file_bytes: u64,
     /// A file with more pages fails (the hosted service's limit). Default: 50.
