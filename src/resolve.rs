@@ -68,9 +68,9 @@ pub trait FileResolver: Send + Sync {
 /// - `fileId` N at `ROOT/N.<ext>`;
 /// - `fileInstanceId` at `ROOT/<space>/<externalId>`, else with `.<ext>` added;
 ///
-/// with `<ext>` one of [`INPUT_EXTENSIONS`], lower case first, then upper case. A
-/// reference with an absolute path, a `..` part or a NUL byte is refused, and so is any
-/// file whose real path (symbolic links followed) is not inside the root.
+/// with `<ext>` one of [`InputKind::all_extensions`] in that order, lower case first, then
+/// upper case. A reference with an absolute path, a `..` part or a NUL byte is refused,
+/// and so is any file whose real path (symbolic links followed) is not inside the root.
 #[derive(Debug, Clone)]
 pub struct DirResolver {
     root: PathBuf,

@@ -45,7 +45,7 @@ pub enum RasterError {
     TooManyPages {
         /// The number of pages found (for a TIFF, counting stops a little past the limit).
         count: usize,
-        /// The limit, [`OpenOptions::max_pages`](crate::OpenOptions::max_pages).
+        /// The limit, [`Limits::max_pages`](diagram_core::Limits::max_pages).
         max: usize,
     },
     /// An image file whose header cannot be read.
