@@ -68,7 +68,8 @@ fn golden_root() -> PathBuf {
 }
 
 fn env_flag(name: &str) -> bool {
-    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
+    // One meaning for every switch of the project: on exactly when set to `1`.
+    std::env::var(name).is_ok_and(|v| v == "1")
 }
 
 fn main() -> ExitCode {

@@ -86,18 +86,21 @@ fn golden_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/goldens").join(format!("{name}.svg"))
 }
 
-/// Compares with the reference, or rewrites it under `UPDATE_GOLDENS=1`; returns a
-/// failure message.
+/// Compares with the reference, or rewrites it under `UPDATE_GOLDENS=1` (that value
+/// only, as everywhere in the project); returns a failure message. A differing output is
+/// written to cargo's temporary folder for tests, never beside the tracked references.
 fn check_golden(name: &str, svg: &str) -> Option<String> {
     let path = golden_path(name);
-    if std::env::var_os("UPDATE_GOLDENS").is_some() {
+    if std::env::var("UPDATE_GOLDENS").as_deref() == Ok("1") {
         std::fs::write(&path, svg).unwrap();
         return Some(format!("{name}: reference rewritten (UPDATE_GOLDENS is set)"));
     }
     match std::fs::read_to_string(&path) {
         Err(e) => Some(format!("{name}: no reference at {}: {e}", path.display())),
         Ok(expected) if expected != svg => {
-            let actual = path.with_extension("actual.svg");
+            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("svg-goldens");
+            std::fs::create_dir_all(&dir).unwrap();
+            let actual = dir.join(format!("{name}.actual.svg"));
             std::fs::write(&actual, svg).unwrap();
             Some(format!("{name}: differs from its reference; see {}", actual.display()))
         }
