@@ -122,3 +122,38 @@ fn image_pixels_map_one_to_one() {
     let half = g.pixel_size(0.5);
     assert_eq!(half, PixelSize::new(320, 240).unwrap());
 }
+
+/// Rotations checked against hand-written expectations, not against
+/// `Rotation::from_degrees` itself: a 200 x 100 pt page at 72 DPI, clockwise.
+#[test]
+fn rotations_map_corners_where_written_by_hand() {
+    assert_eq!(Rotation::from_degrees(90), Some(Rotation::R90));
+    assert_eq!(Rotation::from_degrees(-90), Some(Rotation::R270));
+    assert_eq!(Rotation::from_degrees(450), Some(Rotation::R90));
+    assert_eq!(Rotation::from_degrees(180), Some(Rotation::R180));
+    assert_eq!(Rotation::from_degrees(-180), Some(Rotation::R180));
+    assert_eq!(Rotation::from_degrees(270), Some(Rotation::R270));
+    assert_eq!(Rotation::from_degrees(0), Some(Rotation::R0));
+    assert_eq!(Rotation::from_degrees(45), None);
+    /// `/Rotate`, the pixel size, and where user (0,0), (200,0) and (0,100) land.
+    type Case = (i64, (u32, u32), [(f64, f64); 3]);
+    let cases: [Case; 4] = [
+        (0, (200, 100), [(0.0, 100.0), (200.0, 100.0), (0.0, 0.0)]),
+        (90, (100, 200), [(0.0, 0.0), (0.0, 200.0), (100.0, 0.0)]),
+        (180, (200, 100), [(200.0, 0.0), (0.0, 0.0), (200.0, 100.0)]),
+        (270, (100, 200), [(100.0, 200.0), (100.0, 0.0), (0.0, 200.0)]),
+    ];
+    for (rotate, (w, h), corners) in cases {
+        let g = PageGeometry::pdf([0.0, 0.0, 200.0, 100.0], None, rotate, None).unwrap();
+        let size = g.pixel_size(1.0);
+        assert_eq!(size, PixelSize::new(w, h).unwrap(), "/Rotate {rotate}");
+        let t = g.user_to_pixels(size);
+        for ((x, y), want) in [(0.0, 0.0), (200.0, 0.0), (0.0, 100.0)].into_iter().zip(corners) {
+            let got = t.apply(x, y);
+            assert!(
+                (got.0 - want.0).abs() < 1e-9 && (got.1 - want.1).abs() < 1e-9,
+                "/Rotate {rotate}: ({x}, {y}) -> {got:?}, want {want:?}"
+            );
+        }
+    }
+}
