@@ -4,6 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::render;
+
 use diagram_raster::{pdfium_available, Document, PageImage, RenderOptions, Renderer};
 use image::GrayImage;
 
@@ -131,15 +135,4 @@ pub fn ink_box(image: &GrayImage, threshold: u8) -> Option<[u32; 4]> {
         }
     }
     b
-}
-
-/// Plans and renders page `index` with the default limits and no deadline.
-pub fn render(
-    doc: &diagram_raster::Document,
-    index: usize,
-    options: &diagram_raster::RenderOptions,
-    colors: diagram_core::ColorMode,
-) -> Result<diagram_raster::RenderedPage, diagram_raster::RasterError> {
-    let plan = doc.plan(index, options, &diagram_core::Limits::default())?;
-    doc.render(&plan, colors, diagram_core::Deadline::NONE)
 }
