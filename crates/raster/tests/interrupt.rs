@@ -7,6 +7,8 @@
 //! number of dark pixels is the number of squares drawn, and where the interpreter stopped
 //! follows exactly from the operator count.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -44,26 +46,14 @@ fn make_pdf(content: &str, forms: &[(&str, f32, String, &[&str])]) -> Vec<u8> {
     for (name, id) in &ids {
         page_xobjects.set(*name, Object::Reference(*id));
     }
-    let pages_id = doc.new_object_id();
     let content_id = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
-    let page = doc.add_object(dictionary! {
+    let page = dictionary! {
         "Type" => "Page",
-        "Parent" => pages_id,
         "MediaBox" => vec![0.into(), 0.into(), SIDE.into(), SIDE.into()],
         "Contents" => content_id,
         "Resources" => dictionary! { "XObject" => page_xobjects },
-    });
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! {
-            "Type" => "Pages", "Count" => 1, "Kids" => vec![Object::Reference(page)],
-        }),
-    );
-    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).expect("lopdf writes to memory");
-    out
+    };
+    common::single_page_pdf(doc, page)
 }
 
 /// The flat page: `0 g`, then one `x y 1 1 re f` per square, row by row: 1 + 2 x 4096

@@ -24,7 +24,6 @@ fn rotated_scan_pdf() -> Vec<u8> {
         }
     }
     let mut doc = lopdf::Document::with_version("1.5");
-    let pages_id = doc.new_object_id();
     let image = doc.add_object(Stream::new(
         dictionary! {
             "Type" => "XObject", "Subtype" => "Image", "Width" => w as i64,
@@ -35,22 +34,12 @@ fn rotated_scan_pdf() -> Vec<u8> {
     let content = b"q 0 100.4 -60.4 0 60.4 0 cm /Im0 Do Q".to_vec();
     let content = doc.add_object(Stream::new(dictionary! {}, content));
     let real = |v: f32| Object::Real(v);
-    let page = doc.add_object(dictionary! {
-        "Type" => "Page", "Parent" => pages_id, "Contents" => content, "Rotate" => 90,
+    let page = dictionary! {
+        "Type" => "Page", "Contents" => content, "Rotate" => 90,
         "MediaBox" => vec![real(0.0), real(0.0), real(60.4), real(100.4)],
         "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => image } },
-    });
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! {
-            "Type" => "Pages", "Count" => 1, "Kids" => vec![Object::Reference(page)],
-        }),
-    );
-    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).unwrap();
-    out
+    };
+    common::single_page_pdf(doc, page)
 }
 
 #[test]

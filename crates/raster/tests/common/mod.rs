@@ -135,15 +135,22 @@ pub fn fan_out_pdf(depth: u32, fan: u32) -> Vec<u8> {
             body.into_bytes(),
         ));
     }
-    let pages_id = doc.new_object_id();
     let content = doc.add_object(Stream::new(dictionary! {}, b"10 0 0 10 45 45 cm /F Do".to_vec()));
-    let page = doc.add_object(dictionary! {
+    let page = dictionary! {
         "Type" => "Page",
-        "Parent" => pages_id,
         "MediaBox" => vec![0.into(), 0.into(), 100.into(), 100.into()],
         "Contents" => content,
         "Resources" => dictionary! { "XObject" => dictionary! { "F" => below } },
-    });
+    };
+    single_page_pdf(doc, page)
+}
+
+/// Finishes `doc` as a one-page PDF: `page` (a page dictionary, its `Parent` set here)
+/// under a page tree of one kid and a catalog; returns the file's bytes.
+pub fn single_page_pdf(mut doc: Document, mut page: lopdf::Dictionary) -> Vec<u8> {
+    let pages_id = doc.new_object_id();
+    page.set("Parent", pages_id);
+    let page = doc.add_object(page);
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! {
