@@ -58,22 +58,21 @@ fn every_valhall_page_matches_hayro_in_size_and_content() {
     for path in &files {
         let bytes: Arc<[u8]> = std::fs::read(path).unwrap().into();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let hayro = open(&bytes);
-        let pdfium = open(&bytes);
-        assert_eq!(hayro.page_count(), pdfium.page_count());
-        for index in 0..hayro.page_count() {
-            let plan = pdfium
+        // One document: the renderer is chosen per render.
+        let doc = open(&bytes);
+        for index in 0..doc.page_count() {
+            let plan = doc
                 .plan(index, &with(&options, Renderer::Pdfium), &diagram_core::Limits::default())
                 .unwrap();
             let a = render(
-                &hayro,
+                &doc,
                 index,
                 &with(&options, Renderer::Hayro),
                 diagram_core::ColorMode::Gray,
             )
             .unwrap();
             let b = render(
-                &pdfium,
+                &doc,
                 index,
                 &with(&options, Renderer::Pdfium),
                 diagram_core::ColorMode::Gray,
@@ -124,20 +123,15 @@ fn rotated_and_offset_pages_align_best_with_hayro_at_zero_offset() {
     let bytes: Arc<[u8]> =
         std::fs::read(fixture("valhall/valhall_mixed_4pages.pdf")).unwrap().into();
     let options = RenderOptions { dpi: 50.0, ..Default::default() };
-    let hayro = open(&bytes);
-    let pdfium = open(&bytes);
-    assert_eq!(pdfium.page_count(), 4);
+    let doc = open(&bytes);
+    assert_eq!(doc.page_count(), 4);
     for index in 0..4 {
         let a =
-            render(&hayro, index, &with(&options, Renderer::Hayro), diagram_core::ColorMode::Gray)
+            render(&doc, index, &with(&options, Renderer::Hayro), diagram_core::ColorMode::Gray)
                 .unwrap();
-        let b = render(
-            &pdfium,
-            index,
-            &with(&options, Renderer::Pdfium),
-            diagram_core::ColorMode::Gray,
-        )
-        .unwrap();
+        let b =
+            render(&doc, index, &with(&options, Renderer::Pdfium), diagram_core::ColorMode::Gray)
+                .unwrap();
         assert_eq!(a.image.size(), b.image.size());
         let (ga, gb) = (gray(&a.image), gray(&b.image));
         let at_zero = mean_abs_diff_shifted(ga, gb, 0, 0);

@@ -65,9 +65,8 @@ fn marks_land_where_the_geometry_says_under_every_rotation_and_unit() {
         for user_unit in [None, Some(2.0)] {
             let case = format!("/Rotate {rotate}, /UserUnit {user_unit:?}");
             let bytes: Arc<[u8]> = page_pdf(rotate, user_unit).into();
-            let pdfium = open(&bytes);
-            let hayro = open(&bytes);
-            let plan = pdfium
+            let doc = open(&bytes);
+            let plan = doc
                 .plan(0, &with(&options, Renderer::Pdfium), &diagram_core::Limits::default())
                 .unwrap();
             let unit = user_unit.unwrap_or(1.0);
@@ -79,13 +78,9 @@ fn marks_land_where_the_geometry_says_under_every_rotation_and_unit() {
                 "{case}"
             );
 
-            let rendered = render(
-                &pdfium,
-                0,
-                &with(&options, Renderer::Pdfium),
-                diagram_core::ColorMode::Gray,
-            )
-            .unwrap();
+            let rendered =
+                render(&doc, 0, &with(&options, Renderer::Pdfium), diagram_core::ColorMode::Gray)
+                    .unwrap();
             assert_eq!(rendered.image.size(), Some(plan.frame.size()), "{case}");
             let img = gray(&rendered.image);
             let t = plan.frame.geometry().user_to_pixels(plan.frame.size());
@@ -113,7 +108,7 @@ fn marks_land_where_the_geometry_says_under_every_rotation_and_unit() {
             assert!((dark - 4.0 * one).abs() <= 0.15 * 4.0 * one, "{case}: {dark} dark pixels");
 
             let h =
-                render(&hayro, 0, &with(&options, Renderer::Hayro), diagram_core::ColorMode::Gray)
+                render(&doc, 0, &with(&options, Renderer::Hayro), diagram_core::ColorMode::Gray)
                     .unwrap();
             let diff = mean_abs_diff_4x4(gray(&h.image), img);
             assert!(diff < 1.0, "{case}: hayro and pdfium differ by {diff:.3}");
