@@ -244,19 +244,16 @@ fn page_layer(
     };
     // Fonts and images parsed by the first pass serve the retry too.
     let cache = InterpreterCache::new();
-    let mut layer: VectorLayer = vector_layer(page, settings(options.decimals), &cache, deadline);
-    if deadline.passed() {
-        return Err(SvgError::TimedOut);
-    }
+    let pass = |decimals| {
+        vector_layer(page, settings(decimals), &cache, deadline).ok_or(SvgError::TimedOut)
+    };
+    let mut layer: VectorLayer = pass(options.decimals)?;
     if layer.scan {
         // The page is essentially one image: the PNG is that image, rendered.
         return Ok(None);
     }
     if auto && layer.over_budget && options.decimals > 0 && !retry_hopeless(&layer, options) {
-        layer = vector_layer(page, settings(options.decimals - 1), &cache, deadline);
-        if deadline.passed() {
-            return Err(SvgError::TimedOut);
-        }
+        layer = pass(options.decimals - 1)?;
     }
     let approximated: Vec<&str> = layer.unsupported.iter().copied().collect();
     if auto && !approximated.is_empty() {

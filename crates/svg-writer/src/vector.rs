@@ -61,18 +61,19 @@ pub(crate) struct VectorLayer {
 /// a scan and give it the raster layer.
 pub const SCAN_COVERAGE: f64 = 0.5;
 
+/// The page's vector layer, or `None` when `deadline` passed while it was written (the
+/// interpreter then stopped between content operators and the layer is incomplete).
 pub(crate) fn vector_layer<'a>(
     page: &Page<'a>,
     settings: VectorSettings,
     cache: &InterpreterCache<'a>,
     deadline: Deadline,
-) -> VectorLayer {
+) -> Option<VectorLayer> {
     let t = settings.frame.content_transform();
     let initial = Affine::new([t.a, t.b, t.c, t.d, t.e, t.f]);
     let size = settings.frame.size();
     let bbox = Rect::new(0.0, 0.0, size.width() as f64, size.height() as f64);
-    // Past the deadline the interpreter stops between content operators; the caller sees
-    // the deadline passed and discards the layer.
+    // Past the deadline the interpreter stops between content operators.
     let interpreter = InterpreterSettings {
         interrupt: std::sync::Arc::new(move || deadline.passed()),
         ..InterpreterSettings::default()
@@ -80,7 +81,10 @@ pub(crate) fn vector_layer<'a>(
     let mut context = Context::new(initial, bbox, cache, page.xref(), interpreter);
     let mut device = SvgDevice::new(settings);
     interpret_page(page, &mut context, &mut device);
-    device.finish()
+    if context.interrupted() || deadline.passed() {
+        return None;
+    }
+    Some(device.finish())
 }
 
 struct Pending {
