@@ -20,7 +20,9 @@ pub fn luma(r: u8, g: u8, b: u8) -> u8 {
 /// The colours a job's pages are produced in: decided once per job (the request's
 /// `grayscale`, or an override of the engine's options) and carried by each page's scene,
 /// so the renderer, the highlights and the SVG page layer agree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum ColorMode {
     /// 8-bit gray by [`luma`], the hosted service's default.
     #[default]

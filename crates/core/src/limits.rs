@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 ///
 /// Request validation reads the `max_request_bytes` to `max_id_bytes` fields; the engine,
 /// the resolvers and the renderers read the rest.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Largest request file, in bytes, refused before it is read. Default: 64 MiB.
     pub max_request_bytes: u64,

@@ -3,7 +3,7 @@
 use diagram_core::ColorMode;
 
 /// An 8-bit sRGB colour with straight (not premultiplied) alpha; `a` is the opacity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Color {
     /// Red.
     pub r: u8,
@@ -49,7 +49,7 @@ impl Color {
 pub use diagram_core::luma;
 
 /// How one highlight is painted: an outline and a translucent fill.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Style {
     /// The outline colour; its alpha is the outline's opacity.
     pub stroke: Color,
@@ -69,7 +69,7 @@ pub struct Style {
 /// apart from both without hiding the tag under it. The default colour style is a
 /// saturated magenta outline of 3 px with a 20 % magenta fill: P&IDs rarely use magenta,
 /// and it is visible on black lines, white paper and gray scans alike.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OverlayOptions {
     /// The style on colour pages. Default: stroke `#e6007e` opaque, 3 px, fill `#e6007e`
     /// at opacity 51/255 (20 %).

@@ -52,7 +52,7 @@ use std::io::Write;
 use crate::PageImage;
 
 /// DEFLATE compression of the PNG's pixel data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PngCompression {
     /// No compression (stored blocks); the filter is ignored. Files are as large as the
     /// pixels.
@@ -65,7 +65,7 @@ pub enum PngCompression {
 }
 
 /// The PNG row filter applied before compression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PngFilter {
     /// Rows stored as they are.
     None,
@@ -82,7 +82,7 @@ pub enum PngFilter {
 }
 
 /// How a page image is written as PNG.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PngOptions {
     /// DEFLATE compression. Default: [`PngCompression::Fast`].
     pub compression: PngCompression,

@@ -4,7 +4,9 @@ use crate::RasterError;
 
 /// Which engine renders PDF pages. Images are always decoded by the `image` and `tiff`
 /// crates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum Renderer {
     /// hayro, a pure-Rust renderer built into the binary (the default). Pages render in
     /// parallel.
@@ -24,7 +26,7 @@ pub enum Renderer {
 /// A page above [`Limits::max_pixels`](diagram_core::Limits::max_pixels), or with a side above 65280 pixels, is scaled
 /// down to fit, with a warning. The colours ([`ColorMode`](diagram_core::ColorMode)) are
 /// the job's, given to [`Document::render`](crate::Document::render).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RenderOptions {
     /// Pixels per inch for PDF pages. Default: 150.
     pub dpi: f64,

@@ -79,7 +79,7 @@ use crate::xml::Xml;
 pub use crate::vector::SCAN_COVERAGE;
 
 /// Which page layer to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum PageLayerMode {
     /// Vector for vector PDF pages within the size budget, raster for scans, images and
     /// pages past the budget (with a warning saying why). The default.
@@ -103,7 +103,7 @@ pub enum LayerKind {
 /// How SVGs are written. The colours are the scene's: on a gray page the vector layer's
 /// colours become their BT.601 luminance and its images 8-bit gray; the raster layer is
 /// the page's PNG, gray already.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SvgOptions {
     /// Which page layer. Default: [`PageLayerMode::Auto`].
     pub page_layer: PageLayerMode,
