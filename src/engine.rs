@@ -11,7 +11,7 @@ use diagram_core::{
 };
 use diagram_raster::{pdfium_available, Document, Renderer};
 
-use crate::error::{FileError, JobError, PageError};
+use crate::error::{FileError, JobError, PageError, WorkerFailure};
 use crate::job::JobHandle;
 use crate::key::KeyAllocator;
 use crate::options::ConvertOptions;
@@ -19,6 +19,7 @@ use crate::output::{formats, OutputFormat};
 use crate::page::{convert_page_guarded, panic_message, Converted, PageSettings};
 use crate::resolve::FileResolver;
 use crate::sink::{PageOutput, Sink, StoredPage};
+use crate::worker::{Isolation, RemoteFile, WorkerPool};
 
 /// Converts requests. Make one per process (or per embedder) and reuse it: it owns the
 /// worker pool, started on its first job and shared by every later one (and by its
@@ -42,6 +43,22 @@ use crate::sink::{PageOutput, Sink, StoredPage};
 pub struct Converter {
     options: ConvertOptions,
     pool: Arc<OnceLock<Result<rayon::ThreadPool, String>>>,
+    workers: Arc<OnceLock<Option<WorkerPool>>>,
+}
+
+/// An opened file: the document itself, or the bytes a worker process opened.
+enum Opened {
+    Local(Document),
+    Remote(RemoteFile),
+}
+
+impl Opened {
+    fn page_count(&self) -> usize {
+        match self {
+            Opened::Local(doc) => doc.page_count(),
+            Opened::Remote(file) => file.page_count(),
+        }
+    }
 }
 
 /// A page's outcome: where its outputs were stored and its warnings, or why it failed.
@@ -93,7 +110,7 @@ const WORKER_STACK_BYTES: usize = 32 << 20;
 impl Converter {
     /// A converter with these options. Its worker pool starts with its first job.
     pub fn new(options: ConvertOptions) -> Self {
-        Self { options, pool: Arc::default() }
+        Self { options, pool: Arc::default(), workers: Arc::default() }
     }
 
     /// The options.
@@ -160,6 +177,10 @@ impl Converter {
         colors: ColorMode,
     ) -> Result<PageSettings, JobError> {
         let o = &self.options;
+        if o.threads > ConvertOptions::MAX_THREADS {
+            let max = ConvertOptions::MAX_THREADS;
+            return Err(JobError::TooManyThreads { threads: o.threads, max });
+        }
         let validate = ValidateOptions { strict: false, limits: o.limits.clone() };
         request.validate(&validate).map_err(JobError::InvalidRequest)?;
         o.render.validate().map_err(JobError::InvalidOptions)?;
@@ -190,6 +211,18 @@ impl Converter {
             .map_err(|e| JobError::Threads(e.clone()))
     }
 
+    /// The converter's worker processes, if it isolates pages (started as needed).
+    fn workers(&self) -> Option<&WorkerPool> {
+        self.workers
+            .get_or_init(|| match &self.options.isolation {
+                Isolation::InProcess => None,
+                Isolation::Workers(options) => {
+                    Some(WorkerPool::new(options.clone(), self.options.worker_threads()))
+                }
+            })
+            .as_ref()
+    }
+
     fn run_items(
         &self,
         job: &JobHandle,
@@ -200,6 +233,13 @@ impl Converter {
         let settings = Arc::new(self.settings(&request, job.colors())?);
         let pool = self.pool()?;
         let threads = pool.current_num_threads();
+        let workers = self.workers();
+        if let Some(workers) = workers {
+            workers.check().map_err(|f| match f {
+                WorkerFailure::Start(detail) => JobError::Workers(detail),
+                f => JobError::Workers(f.to_string()),
+            })?;
+        }
         let limits = &self.options.limits;
         let mut keys = KeyAllocator::new();
         let keys: Vec<String> = request.items.iter().map(|i| keys.allocate(&i.file)).collect();
@@ -221,7 +261,12 @@ impl Converter {
                 // bugs: either fails this file only.
                 let doc = catch_unwind(AssertUnwindSafe(|| {
                     let bytes = resolver.resolve(&item.file)?;
-                    Document::open(bytes, limits).map_err(FileError::Open)
+                    match workers {
+                        None => Document::open(bytes, limits)
+                            .map(Opened::Local)
+                            .map_err(FileError::Open),
+                        Some(workers) => workers.open(bytes, limits, job).map(Opened::Remote),
+                    }
                 }))
                 .unwrap_or_else(|p| Err(FileError::Crashed(panic_message(&p))));
                 let doc = match doc {
@@ -254,14 +299,26 @@ impl Converter {
                         let outcome = if job.is_cancelled() {
                             Err(PageError::Cancelled)
                         } else {
-                            convert_page_guarded(
-                                &doc,
-                                index,
-                                &annotations,
-                                &settings,
-                                #[cfg(feature = "fault-injection")]
-                                fault,
-                            )
+                            match (&*doc, workers) {
+                                (Opened::Local(doc), _) => convert_page_guarded(
+                                    doc,
+                                    index,
+                                    &annotations,
+                                    &settings,
+                                    #[cfg(feature = "fault-injection")]
+                                    fault,
+                                ),
+                                (Opened::Remote(file), Some(workers)) => workers.convert(
+                                    file,
+                                    index,
+                                    &annotations,
+                                    &settings,
+                                    job,
+                                    #[cfg(feature = "fault-injection")]
+                                    fault,
+                                ),
+                                (Opened::Remote(_), None) => Err(PageError::NotConverted),
+                            }
                             .and_then(|converted| {
                                 store(sink, PageAt { item: i, file, key, page }, converted)
                             })

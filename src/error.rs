@@ -28,9 +28,22 @@ pub enum JobError {
     /// [`ConvertOptions::formats`](crate::ConvertOptions::formats) is empty.
     #[error("no output format is selected")]
     NoFormat,
+    /// [`ConvertOptions::threads`](crate::ConvertOptions::threads) is above
+    /// [`ConvertOptions::MAX_THREADS`](crate::ConvertOptions::MAX_THREADS).
+    #[error("{threads} worker threads were asked for; the most is {max}")]
+    TooManyThreads {
+        /// The number asked for.
+        threads: usize,
+        /// The maximum.
+        max: usize,
+    },
     /// The worker threads could not be started.
     #[error("cannot start the worker threads: {0}")]
     Threads(String),
+    /// The worker processes of [`Isolation::Workers`](crate::Isolation) could not be
+    /// started (the program is missing or is not a worker).
+    #[error("cannot start a worker process: {0}")]
+    Workers(String),
     /// [`JobHandle::cancel`](crate::JobHandle::cancel) was called.
     #[error("the job was cancelled")]
     Cancelled,
@@ -56,6 +69,19 @@ pub enum FileError {
     /// The job was cancelled before the file was opened.
     #[error("the job was cancelled")]
     Cancelled,
+    /// A worker process could not open it: the message of the error it reported (one of
+    /// the variants above, as that process gave it).
+    #[error("{0}")]
+    Reported(String),
+    /// The worker process opening it died or was stopped.
+    #[error("the file {0}")]
+    Worker(WorkerFailure),
+    /// Opening it took longer than [`Limits::page_time_limit`]; its worker was killed.
+    #[error("the file took longer than the time limit of {} to open and was stopped", show_duration(*.limit))]
+    TimedOut {
+        /// The limit.
+        limit: Duration,
+    },
 }
 
 /// Why one page failed (its result gets this as `errorMessage` and no URLs).
@@ -95,6 +121,82 @@ pub enum PageError {
     /// The page was scheduled but got no result (an engine bug, reported, not hidden).
     #[error("the page was not converted")]
     NotConverted,
+    /// The worker process converting it reported this error (one of the variants
+    /// above, as that process gave it).
+    #[error("{0}")]
+    Reported(String),
+    /// The worker process converting it died.
+    #[error("the page {0}")]
+    Worker(WorkerFailure),
+}
+
+/// Why a worker process of [`Isolation::Workers`](crate::Isolation) did not answer; the
+/// page's or file's message puts "the page" or "the file" before it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkerFailure {
+    /// It needed more memory than the worker's limit: an allocation failed.
+    #[error("needed more than {} of memory and was stopped", show_bytes(*.limit))]
+    OutOfMemory {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// Its drawing nests so deeply that the worker ran out of stack.
+    #[error("nests too deeply: its worker process ran out of stack")]
+    StackOverflow,
+    /// The worker ended on a signal (Unix).
+    #[error("{}", signal_message(*.signal))]
+    Signal {
+        /// The signal's number.
+        signal: i32,
+    },
+    /// The worker exited by itself.
+    #[error("ended its worker process, which exited with {}", .status.map_or("no status".to_string(), |s| format!("status {s}")))]
+    Exited {
+        /// Its exit status, if it had one.
+        status: Option<i32>,
+    },
+    /// The worker broke the protocol or its pipes failed.
+    #[error("lost its worker process: {0}")]
+    Protocol(String),
+    /// No worker process could be started for it.
+    #[error("could not be given to a worker process: {0}")]
+    Start(String),
+}
+
+/// `crashed its worker process (signal 11, SIGSEGV)`; SIGKILL says it was killed.
+fn signal_message(signal: i32) -> String {
+    let name = match signal {
+        4 => "SIGILL",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        15 => "SIGTERM",
+        _ => "",
+    };
+    let which = if name.is_empty() {
+        format!("signal {signal}")
+    } else {
+        format!("signal {signal}, {name}")
+    };
+    if signal == 9 {
+        format!("was stopped: its worker process was killed ({which})")
+    } else {
+        format!("crashed its worker process ({which})")
+    }
+}
+
+/// `1 GiB`, `512 MiB`, or bytes.
+fn show_bytes(n: u64) -> String {
+    if n >= 1 << 30 && n.is_multiple_of(1 << 30) {
+        format!("{} GiB", n >> 30)
+    } else if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 impl PageError {

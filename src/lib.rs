@@ -68,10 +68,11 @@ mod output;
 mod page;
 mod resolve;
 mod sink;
+pub mod worker;
 
 pub use dir_sink::{write_atomic, DirSink};
 pub use engine::Converter;
-pub use error::{FileError, JobError, PageError};
+pub use error::{FileError, JobError, PageError, WorkerFailure};
 pub use job::{JobHandle, Progress};
 pub use options::ConvertOptions;
 pub use output::{Artifact, OutputFile, OutputFormat};
@@ -79,6 +80,7 @@ pub use output::{Artifact, OutputFile, OutputFormat};
 pub use page::Fault;
 pub use resolve::{DirResolver, FileResolver, ResolveError};
 pub use sink::{MemoryPage, MemorySink, PageOutput, Sink, SinkError, StoredPage};
+pub use worker::{Isolation, WorkerOptions};
 
 // Re-exported so embedders can fill the options without naming the crates.
 pub use diagram_core::{ColorMode, Limits};

@@ -7,6 +7,7 @@ use diagram_raster::{PngOptions, RenderOptions};
 use diagram_svg_writer::SvgOptions;
 
 use crate::output::OutputFormat;
+use crate::worker::Isolation;
 
 /// Everything a [`crate::Converter`] can be told. Write the fields you need and take the
 /// rest from `..Default::default()`; a stage's options are its crate's own struct:
@@ -21,9 +22,11 @@ use crate::output::OutputFormat;
 /// };
 /// assert_eq!(options.svg.decimals, 2);
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConvertOptions {
-    /// Worker threads; 0 means one per available core. Default: 0.
+    /// Worker threads (and, with [`Isolation::Workers`], worker processes); 0 means one
+    /// per available core, and more than [`ConvertOptions::MAX_THREADS`] fails the job.
+    /// Default: 0.
     pub threads: usize,
     /// Which outputs each page gets; repeats are ignored and an empty list fails the job.
     /// Default: PNG and SVG.
@@ -49,6 +52,11 @@ pub struct ConvertOptions {
     /// The limits, of the request and of each file and page. Default:
     /// [`Limits::default`].
     pub limits: Limits,
+    /// Where pages are converted: in this process, or in worker processes that no input
+    /// can take down (see [`Isolation`]). Not serialised (it names a program of this
+    /// machine). Default: [`Isolation::InProcess`].
+    #[serde(skip)]
+    pub isolation: Isolation,
 }
 
 impl Default for ConvertOptions {
@@ -63,11 +71,16 @@ impl Default for ConvertOptions {
             png: PngOptions::default(),
             svg: SvgOptions::default(),
             limits: Limits::default(),
+            isolation: Isolation::default(),
         }
     }
 }
 
 impl ConvertOptions {
+    /// The most worker threads a converter starts: 256. More fails the job rather than
+    /// exhausting the system's threads or processes.
+    pub const MAX_THREADS: usize = 256;
+
     /// The number of worker threads this resolves to (at least 1).
     pub fn worker_threads(&self) -> usize {
         if self.threads > 0 {

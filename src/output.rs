@@ -14,7 +14,10 @@ use crate::error::PageError;
 use crate::options::ConvertOptions;
 
 /// An output a page can get.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum OutputFormat {
     /// The page PNG (`pngUrl`): 8-bit gray or RGB, without highlights unless

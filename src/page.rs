@@ -12,8 +12,9 @@ use crate::error::PageError;
 use crate::options::ConvertOptions;
 use crate::output::{write_page, Artifact, OutputFormat};
 
-/// What every page of a job is converted with.
-#[derive(Debug, Clone)]
+/// What every page of a job is converted with (sent to each worker process with each
+/// page).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PageSettings {
     /// The converter's options.
     pub options: ConvertOptions,
@@ -33,13 +34,45 @@ pub(crate) struct Converted {
 /// A fault to inject into one page's conversion (test builds, feature
 /// `fault-injection`), to exercise the engine's failure isolation.
 #[cfg(feature = "fault-injection")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub enum Fault {
     /// Panic inside the page's conversion, as a renderer might on a hostile file.
     Panic,
     /// Work for this long before converting, as a pathological page might, checking the
     /// page's deadline as hayro's interpreter does between content operators.
     Stall(std::time::Duration),
+    /// After the page is rendered, kill the process converting it with SIGKILL, as the
+    /// kernel's OOM killer or an operator might. Only for [`Isolation::Workers`]
+    /// (in-process it ends the test).
+    ///
+    /// [`Isolation::Workers`]: crate::Isolation::Workers
+    Kill,
+    /// After the page is rendered, allocate and touch this many bytes, as a renderer on a
+    /// hostile file might: past a worker's memory limit the allocation fails and aborts
+    /// the worker.
+    Allocate(u64),
+    /// After the page is rendered, hang without ever checking the deadline, as a
+    /// renderer stuck in a loop might: only killing the process stops it.
+    Hang,
+}
+
+#[cfg(feature = "fault-injection")]
+impl Fault {
+    /// Strikes the faults that hit a page in the middle, once it is rendered.
+    fn strike_mid_page(self) {
+        match self {
+            Fault::Kill => crate::worker::kill_self(),
+            Fault::Allocate(bytes) => {
+                let block = vec![1u8; bytes as usize];
+                std::hint::black_box(&block);
+            }
+            Fault::Hang => loop {
+                std::thread::park();
+            },
+            Fault::Panic | Fault::Stall(_) => {}
+        }
+    }
 }
 
 /// Converts page `index` (from 0) of `doc` by `deadline`.
@@ -49,12 +82,17 @@ pub(crate) fn convert_page(
     annotations: &[Annotation],
     settings: &PageSettings,
     deadline: Deadline,
+    #[cfg(feature = "fault-injection")] fault: Option<Fault>,
 ) -> Result<Converted, PageError> {
     let options = &settings.options;
     let limits = &options.limits;
     let render = |e| PageError::from_render(e, limits);
     let plan = doc.plan(index, &options.render, limits).map_err(render)?;
     let rendered = doc.render(&plan, settings.colors, deadline).map_err(render)?;
+    #[cfg(feature = "fault-injection")]
+    if let Some(fault) = fault {
+        fault.strike_mid_page();
+    }
     let page = index as u32 + 1;
     let scene = Scene::build(annotations, page, &rendered.frame, settings.colors, &options.overlay);
     let mut warnings = rendered.warnings.clone();
@@ -89,9 +127,17 @@ pub(crate) fn convert_page_guarded(
                     return Err(PageError::timed_out(&settings.options.limits));
                 }
             }
-            None => {}
+            _ => {}
         }
-        convert_page(doc, index, annotations, settings, deadline)
+        convert_page(
+            doc,
+            index,
+            annotations,
+            settings,
+            deadline,
+            #[cfg(feature = "fault-injection")]
+            fault,
+        )
     };
     catch_unwind(AssertUnwindSafe(work))
         .unwrap_or_else(|p| Err(PageError::Crashed(panic_message(&p))))

@@ -38,6 +38,10 @@ pub enum Command {
     /// Prints `ok`, or every violation on its own line, JSON path first.
     #[command(after_help = EXIT_CODES)]
     Validate(ValidateArgs),
+    /// Run as a worker process of `job` and `render` (started by them, over pipes; not
+    /// for use by hand).
+    #[command(hide = true)]
+    Worker,
 }
 
 /// `job --help`: how files are found and what is written.
@@ -61,6 +65,15 @@ fn render_about() -> String {
          Each FILE is a {} file, recognised by its content.",
         InputKind::accepted()
     )
+}
+
+/// `--isolation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IsolationArg {
+    /// Worker processes, one per thread.
+    Workers,
+    /// This process's threads.
+    InProcess,
 }
 
 /// `job`'s arguments.
@@ -117,9 +130,19 @@ pub struct ConvertArgs {
     /// Resolution of PDF pages, in pixels per inch.
     #[arg(long, default_value_t = 150.0, value_parser = positive_f64)]
     pub dpi: f64,
-    /// Worker threads [default: one per available core].
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Worker threads, each with its worker process unless --isolation in-process [default:
+    /// one per available core; at most 256].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+    /// Where pages are converted: in worker processes, which no input can take down (a
+    /// page that crashes its worker or passes its memory limit fails alone), or in this
+    /// process (a little faster; a hostile file can end the job).
+    #[arg(long, value_enum, default_value_t = IsolationArg::Workers)]
+    pub isolation: IsolationArg,
+    /// Memory limit of each worker process in MiB; a page needing more fails (0: no
+    /// limit; Unix only).
+    #[arg(long, default_value_t = 1024, value_name = "MiB")]
+    pub worker_memory: u64,
     /// The PDF renderer.
     #[arg(long, value_enum, default_value_t = RendererArg::Hayro)]
     pub renderer: RendererArg,

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::Job(args) => run::job(args),
         Command::Render(args) => render::render(args),
         Command::Validate(args) => validate(&args),
+        Command::Worker => return diagram_convert::worker::main(),
     })
 }
 

@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diagram_convert::{
-    ConvertOptions, Converter, DirResolver, DirSink, FileResolver, JobHandle, Limits,
-    PageLayerMode, RenderOptions, Renderer, SvgOptions,
+    ConvertOptions, Converter, DirResolver, DirSink, FileResolver, Isolation, JobHandle, Limits,
+    PageLayerMode, RenderOptions, Renderer, SvgOptions, WorkerOptions,
 };
 use diagram_core::{read_request, ConvertRequest, Job, JobStatus, ValidateOptions};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::args::{ConvertArgs, JobArgs, RendererArg, SvgPageArg};
+use crate::args::{ConvertArgs, IsolationArg, JobArgs, RendererArg, SvgPageArg};
 use crate::exit;
 
 /// `diagram-convert job`.
@@ -42,7 +42,24 @@ pub fn options(args: &ConvertArgs, grayscale: Option<bool>) -> ConvertOptions {
             },
             ..RenderOptions::default()
         },
-        threads: args.threads.unwrap_or(0),
+        threads: args.threads.map_or(0, usize::from),
+        isolation: match args.isolation {
+            IsolationArg::InProcess => Isolation::InProcess,
+            IsolationArg::Workers => match std::env::current_exe() {
+                Ok(exe) => Isolation::Workers(
+                    WorkerOptions::new(exe, ["worker"]).with_memory_limit(
+                        (args.worker_memory > 0)
+                            .then(|| args.worker_memory.saturating_mul(1 << 20)),
+                    ),
+                ),
+                // Without a path to itself the CLI cannot start workers: convert in
+                // process, as before isolation existed, rather than not at all.
+                Err(e) => {
+                    eprintln!("diagram-convert: warning: converting in process: {e}");
+                    Isolation::InProcess
+                }
+            },
+        },
         formats: args.format.iter().map(|f| f.format()).collect(),
         annotate_png: args.annotate_png,
         svg: SvgOptions {
