@@ -51,13 +51,26 @@ impl DirSink {
 impl Sink for DirSink {
     fn page(&self, output: PageOutput<'_>) -> Result<StoredPage, SinkError> {
         let mut stored = StoredPage::new();
-        for artifact in output.artifacts {
-            // The main file last, so its URL names a complete artifact.
-            for file in artifact.files.iter().skip(1) {
-                self.store(&output.path(file), &file.bytes)?;
+        let mut written = Vec::new();
+        let result = (|| {
+            for artifact in output.artifacts {
+                // The main file last, so its URL names a complete artifact.
+                for file in artifact.files.iter().skip(1).chain([artifact.main()]) {
+                    let relative = output.path(file);
+                    self.store(&relative, &file.bytes)?;
+                    written.push(relative);
+                }
+                stored.urls.insert(artifact.format, written.last().cloned().unwrap_or_default());
             }
-            let url = self.store(&output.path(artifact.main()), &artifact.main().bytes)?;
-            stored.urls.insert(artifact.format, url);
+            Ok(())
+        })();
+        if let Err(e) = result {
+            // The page fails as a whole (its result says so): no file of it stays behind,
+            // e.g. a PNG written before its SVG hit a full disk.
+            for relative in written {
+                let _ = fs::remove_file(self.root.join(relative));
+            }
+            return Err(e);
         }
         Ok(stored)
     }
@@ -126,6 +139,33 @@ mod tests {
         assert_eq!(err.to_string(), "disk full");
         assert_eq!(fs::read(&path).unwrap(), b"old complete file");
         assert_eq!(names(dir.path()), ["page-1.png"]);
+    }
+
+    #[test]
+    fn a_page_that_fails_to_store_leaves_none_of_its_files() {
+        use crate::output::{Artifact, OutputFormat};
+        use diagram_core::FileRef;
+        let dir = tempfile::tempdir().unwrap();
+        let sink = DirSink::new(dir.path()).unwrap();
+        // The SVG's path is taken by a folder, so its rename fails after the PNG is in.
+        fs::create_dir_all(dir.path().join("k/page-1.svg/x")).unwrap();
+        let artifacts = [
+            Artifact::single(OutputFormat::Png, 1, b"png".to_vec()),
+            Artifact::single(OutputFormat::Svg, 1, b"svg".to_vec()),
+        ];
+        let file = FileRef::Id(1);
+        let output = PageOutput { item: 0, file: &file, key: "k", page: 1, artifacts: &artifacts };
+        assert!(matches!(sink.page(output), Err(SinkError::Io { .. })));
+        assert_eq!(names(&dir.path().join("k")), ["page-1.svg"]);
+        // A page that stores is whole.
+        let artifacts = [
+            Artifact::single(OutputFormat::Png, 2, b"png".to_vec()),
+            Artifact::single(OutputFormat::Svg, 2, b"svg".to_vec()),
+        ];
+        let output = PageOutput { page: 2, artifacts: &artifacts, ..output };
+        let stored = sink.page(output).unwrap();
+        assert_eq!(stored.url(OutputFormat::Svg), Some("k/page-2.svg"));
+        assert_eq!(names(&dir.path().join("k")), ["page-1.svg", "page-2.png", "page-2.svg"]);
     }
 
     #[test]

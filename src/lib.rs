@@ -78,7 +78,7 @@ pub use options::ConvertOptions;
 pub use output::{Artifact, OutputFile, OutputFormat};
 #[cfg(feature = "fault-injection")]
 pub use page::Fault;
-pub use resolve::{DirResolver, FileResolver, ResolveError};
+pub use resolve::{read_file, DirResolver, FileResolver, ResolveError};
 pub use sink::{MemoryPage, MemorySink, PageOutput, Sink, SinkError, StoredPage};
 pub use worker::{Isolation, WorkerOptions};
 

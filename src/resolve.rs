@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use diagram_core::{FileRef, Limits};
+use diagram_core::{escape_controls, FileRef, Limits};
 use diagram_raster::InputKind;
 
 /// Why a file's bytes could not be had. Each of these fails that file only.
@@ -30,6 +30,13 @@ pub enum ResolveError {
     TooLarge {
         /// Its size.
         size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The file, a stream without a size (a pipe, a device), gave more bytes than the
+    /// resolver accepts.
+    #[error("the file is more than the limit of {limit} bytes")]
+    TooLargeStream {
         /// The limit.
         limit: u64,
     },
@@ -151,6 +158,49 @@ impl DirResolver {
     }
 }
 
+/// Reads the file at `path` whole, refusing one larger than `max_bytes` before reading it
+/// and never reading more than one byte past it (a pipe or a device such as `/dev/zero`
+/// has no size to check first). A regular file's bytes are read into one allocation of
+/// its size, so a 2 GiB input is held once.
+pub fn read_file(path: &Path, max_bytes: u64) -> Result<Arc<[u8]>, ResolveError> {
+    match File::open(path) {
+        Ok(f) => read_open_file(path, f, max_bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(ResolveError::NotFound { looked_for: path.display().to_string() })
+        }
+        Err(source) => Err(ResolveError::Io { path: path.to_path_buf(), source }),
+    }
+}
+
+fn read_open_file(path: &Path, mut f: File, max_bytes: u64) -> Result<Arc<[u8]>, ResolveError> {
+    let io = |source| ResolveError::Io { path: path.to_path_buf(), source };
+    let meta = f.metadata().map_err(io)?;
+    let size = meta.len();
+    if size > max_bytes {
+        return Err(ResolveError::TooLarge { size, limit: max_bytes });
+    }
+    if meta.is_file() {
+        // Exactly `size` bytes into their final allocation, then make sure the file did
+        // not grow meanwhile.
+        let mut bytes: Arc<[u8]> = std::iter::repeat_n(0u8, size as usize).collect();
+        let buf = Arc::get_mut(&mut bytes).expect("a new Arc has one owner");
+        f.read_exact(buf).map_err(io)?;
+        let mut more = [0u8; 1];
+        if f.read(&mut more).map_err(io)? == 0 {
+            return Ok(bytes);
+        }
+        // It grew: read it as a stream below, from the start.
+        use std::io::Seek;
+        f.rewind().map_err(io)?;
+    }
+    let mut bytes = Vec::new();
+    (&mut f).take(max_bytes + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(ResolveError::TooLargeStream { limit: max_bytes });
+    }
+    Ok(bytes.into())
+}
+
 /// A reference string as a relative path, refusing anything that could climb out.
 fn relative(id: &str) -> Result<PathBuf, ResolveError> {
     let refuse = |why: &str| Err(ResolveError::OutsideRoot { reason: format!("{id:?} {why}") });
@@ -182,27 +232,16 @@ impl FileResolver for DirResolver {
     fn resolve(&self, file: &FileRef) -> Result<Arc<[u8]>, ResolveError> {
         let candidates = Self::candidates(file)?;
         for candidate in &candidates {
-            let Some((path, mut f)) = self.open(candidate)? else { continue };
-            let io = |source| ResolveError::Io { path: path.clone(), source };
-            let size = f.metadata().map_err(io)?.len();
-            if size > self.max_file_bytes {
-                return Err(ResolveError::TooLarge { size, limit: self.max_file_bytes });
-            }
-            let mut bytes = Vec::with_capacity(size as usize);
-            // Read at most one byte past the limit, in case the file grows meanwhile.
-            (&mut f).take(self.max_file_bytes + 1).read_to_end(&mut bytes).map_err(io)?;
-            if bytes.len() as u64 > self.max_file_bytes {
-                let size = bytes.len() as u64;
-                return Err(ResolveError::TooLarge { size, limit: self.max_file_bytes });
-            }
-            return Ok(bytes.into());
+            let Some((path, f)) = self.open(candidate)? else { continue };
+            return read_open_file(&path, f, self.max_file_bytes);
         }
         let exts: Vec<&str> = InputKind::all_extensions().collect();
         let exts = exts.join(", ");
         let looked_for = match file {
             FileRef::Id(id) => format!("{id}.<ext>"),
             _ => {
-                let bare = candidates[0].display();
+                let bare = candidates[0].display().to_string();
+                let bare = escape_controls(&bare);
                 format!("{bare} and {bare}.<ext>")
             }
         };
@@ -227,6 +266,39 @@ mod tests {
         }
         let inst = FileRef::InstanceId(InstanceId { space: "..".into(), external_id: "x".into() });
         assert!(DirResolver::candidates(&inst).is_err());
+    }
+
+    #[test]
+    fn reads_whole_files_and_refuses_past_the_limit_without_reading_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.pdf");
+        std::fs::write(&path, b"0123456789").unwrap();
+        assert_eq!(&*read_file(&path, 10).unwrap(), b"0123456789");
+        let e = read_file(&path, 9).unwrap_err();
+        assert!(matches!(e, ResolveError::TooLarge { size: 10, limit: 9 }), "{e}");
+        let e = read_file(&dir.path().join("b.pdf"), 9).unwrap_err();
+        assert!(matches!(e, ResolveError::NotFound { .. }), "{e}");
+    }
+
+    #[test]
+    fn a_missing_file_message_escapes_control_characters() {
+        let dir = tempfile::tempdir().unwrap();
+        let resolver = DirResolver::new(dir.path()).unwrap();
+        let e = resolver.resolve(&FileRef::ExternalId("x\u{1b}[2J.pdf".into())).unwrap_err();
+        let message = e.to_string();
+        assert!(
+            message.starts_with("file not found (looked for x\\u{1b}[2J.pdf and "),
+            "{message}"
+        );
+        assert!(!message.chars().any(char::is_control), "{message:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_device_is_read_only_to_its_limit() {
+        let e = read_file(Path::new("/dev/zero"), 1 << 20).unwrap_err();
+        assert!(matches!(e, ResolveError::TooLargeStream { limit } if limit == 1 << 20), "{e}");
+        assert_eq!(e.to_string(), "the file is more than the limit of 1048576 bytes");
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod run;
 use std::process::ExitCode;
 
 use clap::Parser;
-use diagram_core::{read_request, RequestError, ValidateOptions};
+use diagram_core::{escape_controls, read_request, RequestError, ValidateOptions};
 
 use args::{Cli, Command};
 
@@ -56,7 +56,7 @@ fn validate(args: &args::ValidateArgs) -> u8 {
         }
         Err(e) => {
             for line in e.lines() {
-                println!("{line}");
+                println!("{}", escape_controls(line));
             }
             exit::REFUSED
         }
@@ -71,7 +71,7 @@ pub(crate) fn refused(e: &RequestError) -> u8 {
     }
     eprintln!("diagram-convert: the request was refused:");
     for line in e.lines() {
-        eprintln!("  {line}");
+        eprintln!("  {}", escape_controls(line));
     }
     exit::REFUSED
 }

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use diagram_convert::{FileResolver, ResolveError};
+use diagram_convert::{read_file, FileResolver, Limits, ResolveError};
 use diagram_core::{
     validate_value, Annotation, ConvertRequest, FileRef, RequestError, RequestItem,
     ValidateOptions, Violation,
@@ -25,13 +25,7 @@ impl FileResolver for PathResolver {
             .paths
             .get(file)
             .ok_or_else(|| ResolveError::NotFound { looked_for: file.to_string() })?;
-        match std::fs::read(path) {
-            Ok(bytes) => Ok(bytes.into()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Err(ResolveError::NotFound { looked_for: path.display().to_string() })
-            }
-            Err(source) => Err(ResolveError::Io { path: path.clone(), source }),
-        }
+        read_file(path, Limits::default().max_file_bytes)
     }
 }
 
@@ -87,7 +81,9 @@ fn load(source: &str) -> Result<Annotations, String> {
     let text = if trimmed.starts_with('[') || trimmed.starts_with('{') {
         source.to_string()
     } else {
-        std::fs::read_to_string(source).map_err(|e| format!("cannot read {source}: {e}"))?
+        let bytes = read_file(Path::new(source), Limits::default().max_request_bytes)
+            .map_err(|e| format!("cannot read {source}: {e}"))?;
+        String::from_utf8(bytes.to_vec()).map_err(|e| format!("cannot read {source}: {e}"))?
     };
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| format!("the annotations are not valid JSON: {e}"))?;

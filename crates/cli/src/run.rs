@@ -8,7 +8,9 @@ use diagram_convert::{
     ConvertOptions, Converter, DirResolver, DirSink, FileResolver, Isolation, JobHandle, Limits,
     PageLayerMode, RenderOptions, Renderer, SvgOptions, WorkerOptions,
 };
-use diagram_core::{read_request, ConvertRequest, Job, JobStatus, ValidateOptions};
+use diagram_core::{
+    escape_controls, read_request, ConvertRequest, Job, JobStatus, ValidateOptions,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::{ConvertArgs, IsolationArg, JobArgs, RendererArg, SvgPageArg};
@@ -138,18 +140,18 @@ fn report(job: &Job, out: &std::path::Path, elapsed: Duration, quiet: bool) -> u
     for item in &job.items {
         if let Some(e) = &item.error_message {
             files_failed += 1;
-            eprintln!("{}: {e}", item.file);
+            eprintln!("{}: {}", item.file, escape_controls(e));
         }
         for w in &item.warnings {
             if !quiet {
-                eprintln!("{}: warning: {w}", item.file);
+                eprintln!("{}: warning: {}", item.file, escape_controls(w));
             }
         }
         for page in item.results.iter().flatten() {
             match &page.error_message {
                 Some(e) => {
                     pages_failed += 1;
-                    eprintln!("{} page {}: {e}", item.file, page.page);
+                    eprintln!("{} page {}: {}", item.file, page.page, escape_controls(e));
                 }
                 None => pages_ok += 1,
             }
@@ -157,7 +159,7 @@ fn report(job: &Job, out: &std::path::Path, elapsed: Duration, quiet: bool) -> u
     }
     if job.status == JobStatus::Failed {
         let message = job.error_message.as_deref().unwrap_or("no reason given");
-        eprintln!("diagram-convert: the job failed: {message}");
+        eprintln!("diagram-convert: the job failed: {}", escape_controls(message));
         return exit::FAILED;
     }
     if !quiet {

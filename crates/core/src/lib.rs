@@ -18,6 +18,7 @@ pub mod color;
 pub mod geometry;
 pub mod limits;
 pub mod model;
+pub mod text;
 pub mod validate;
 
 pub use color::{luma, ColorMode};
@@ -30,6 +31,7 @@ pub use model::{
     Annotation, ConvertRequest, Entity, FileRef, InstanceId, Job, JobStatus, PageResult, Region,
     RequestItem, ResultItem, ShapeKind, Vertex,
 };
+pub use text::escape_controls;
 pub use validate::{
     parse_request, read_request, validate_value, RequestError, ValidateOptions, Violation,
 };

@@ -58,6 +58,13 @@ pub enum RequestError {
         /// The limit.
         limit: u64,
     },
+    /// The request, read from a stream without a size (a pipe, a device), is longer than
+    /// [`Limits::max_request_bytes`].
+    #[error("the request is more than the limit of {limit} bytes")]
+    TooLargeStream {
+        /// The limit.
+        limit: u64,
+    },
     /// The request is not well-formed JSON.
     #[error("line {line}, column {column}: {message}")]
     Malformed {
@@ -95,7 +102,15 @@ pub fn read_request(
     if size > limit {
         return Err(RequestError::TooLarge { size, limit });
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    // A pipe or a device has no size to check first: read at most one byte past the
+    // limit.
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path).map_err(io)?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, limit + 1), &mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(RequestError::TooLargeStream { limit });
+    }
     parse_request(&bytes, options)
 }
 
