@@ -56,7 +56,7 @@ fn validate(args: &args::ValidateArgs) -> u8 {
         }
         Err(e) => {
             for line in e.lines() {
-                println!("{}", escape_controls(line));
+                println!("{}", escape_controls(&line));
             }
             exit::REFUSED
         }
@@ -71,7 +71,7 @@ pub(crate) fn refused(e: &RequestError) -> u8 {
     }
     eprintln!("diagram-convert: the request was refused:");
     for line in e.lines() {
-        eprintln!("  {}", escape_controls(line));
+        eprintln!("  {}", escape_controls(&line));
     }
     exit::REFUSED
 }
