@@ -39,6 +39,14 @@ pub struct Limits {
     /// The most bytes an image decoder may allocate for one page of a PNG, JPEG or TIFF
     /// input; a larger image fails that page. Default: 2 GiB (2147483648).
     pub max_image_bytes: u64,
+    /// The memory budget of one PDF page, in bytes: no buffer that hayro sizes from
+    /// values in the file (a decoded stream, a predictor row, a decoded image or CCITT
+    /// image, the dashes of a stroked line) may be larger, checked before it is
+    /// allocated; a page that needs one fails with an error that says so. It bounds each
+    /// buffer, not their sum (the page's own pixels, sized by
+    /// [`max_pixels`](Self::max_pixels), are not counted); opening the file runs under
+    /// it too. Default: 512 MiB (536870912).
+    pub max_page_bytes: u64,
     /// A page whose conversion (render, highlights, PNG and SVG) takes longer fails with
     /// an error; `None` waits for ever. Default: 120 s.
     ///
@@ -66,6 +74,7 @@ impl Default for Limits {
             max_pages: 50,
             max_pixels: 100_000_000,
             max_image_bytes: 2 << 30,
+            max_page_bytes: 512 << 20,
             page_time_limit: Some(Duration::from_secs(120)),
         }
     }

@@ -67,7 +67,9 @@ impl Document {
     ///
     /// Errors here concern the whole file: unsupported type, damaged or truncated PDF,
     /// password protection, no pages or more than [`Limits::max_pages`], unreadable image
-    /// header. Image decoding later runs under [`Limits::max_image_bytes`].
+    /// header. Image decoding later runs under [`Limits::max_image_bytes`], PDF pages
+    /// under [`Limits::max_page_bytes`] (the budget given here is the one their renders
+    /// use).
     pub fn open(bytes: Arc<[u8]>, limits: &Limits) -> Result<Document, RasterError> {
         let kind = sniff(&bytes)?;
         let image = |kind| {
@@ -75,7 +77,9 @@ impl Document {
                 .map(Inner::Image)
         };
         let inner = match kind {
-            InputKind::Pdf => Inner::Pdf(PdfFile::open(&bytes, limits.max_pages)?),
+            InputKind::Pdf => {
+                Inner::Pdf(PdfFile::open(&bytes, limits.max_pages, limits.max_page_bytes)?)
+            }
             InputKind::Png => image(ImageKind::Png)?,
             InputKind::Jpeg => image(ImageKind::Jpeg)?,
             InputKind::Tiff => image(ImageKind::Tiff)?,
@@ -134,12 +138,12 @@ impl Document {
         let (frame, warning) = size::fit(geometry, scale, limits.max_pixels).ok_or_else(|| {
             RasterError::InvalidOptions(format!("the scale {scale} is not a positive number"))
         })?;
-        Ok(PagePlan {
-            index,
-            frame,
-            renderer: options.renderer,
-            warnings: warning.into_iter().collect(),
-        })
+        let mut warnings = match &self.inner {
+            Inner::Pdf(p) => p.geometry_warnings(index),
+            Inner::Image(_) => Vec::new(),
+        };
+        warnings.extend(warning);
+        Ok(PagePlan { index, frame, renderer: options.renderer, warnings })
     }
 
     /// Renders a planned page onto an opaque white page of the plan's size, in the job's

@@ -77,6 +77,21 @@ pub enum RasterError {
         /// The page, counted from 1.
         page: usize,
     },
+    /// A page that needs a buffer larger than the memory budget
+    /// ([`Limits::max_page_bytes`](diagram_core::Limits::max_page_bytes) for PDF pages,
+    /// [`Limits::max_image_bytes`](diagram_core::Limits::max_image_bytes) for images);
+    /// it was refused before it was allocated.
+    #[error("page {page}: {what} would need {} MiB of memory, more than the page's budget of {} MiB", mib(*.bytes), mib(*.budget))]
+    OverBudget {
+        /// The page, counted from 1.
+        page: usize,
+        /// What the memory was for, e.g. "a decoded image".
+        what: String,
+        /// The bytes it needed (`u64::MAX` when the size overflows).
+        bytes: u64,
+        /// The budget in bytes.
+        budget: u64,
+    },
     /// The pdfium renderer was asked for but cannot be used.
     #[error("pdfium is not available: {0}")]
     PdfiumUnavailable(String),
@@ -122,4 +137,9 @@ pub enum RasterError {
         /// pdfium's message.
         message: String,
     },
+}
+
+/// Bytes in whole MiB, rounded up.
+fn mib(bytes: u64) -> u64 {
+    bytes.div_ceil(1 << 20)
 }

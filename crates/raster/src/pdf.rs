@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use diagram_core::{ColorMode, Deadline, GeometryError, PageFrame, PageGeometry};
 use hayro::hayro_interpret::{InterpreterSettings, InterpreterWarning};
+use hayro::hayro_syntax::budget;
 use hayro::hayro_syntax::object::dict::keys::{CONTENTS, USER_UNIT};
 use hayro::hayro_syntax::object::{Array, Dict, Stream};
 use hayro::hayro_syntax::page::{Page, Rotation};
@@ -29,17 +30,42 @@ impl AsRef<[u8]> for SharedBytes {
 pub(crate) struct PdfFile {
     pdf: Pdf,
     geometries: Vec<Result<PageGeometry, GeometryError>>,
+    /// [`diagram_core::Limits::max_page_bytes`].
+    budget: u64,
 }
+
+/// The warning of a page whose media box was replaced by US Letter.
+const LETTER_FALLBACK: &str =
+    "the page's media box is unusable; it was drawn on a US Letter page (612 x 792 pt), as other viewers do";
 
 impl PdfFile {
     /// Parses the file; refuses damaged, truncated and password-protected files and
     /// files with no page or more than `max_pages` pages.
-    pub(crate) fn open(bytes: &Arc<[u8]>, max_pages: usize) -> Result<Self, RasterError> {
+    ///
+    /// Parsing runs under the memory budget of one page, `budget` bytes
+    /// ([`diagram_core::Limits::max_page_bytes`]): an object stream that needs more fails
+    /// the file.
+    pub(crate) fn open(
+        bytes: &Arc<[u8]>,
+        max_pages: usize,
+        budget: u64,
+    ) -> Result<Self, RasterError> {
         if let Some(reason) = pdf_check::damage(bytes) {
             return Err(RasterError::DamagedPdf { reason });
         }
         let data = PdfData::from(Arc::new(SharedBytes(bytes.clone())));
-        let pdf = Pdf::new(data).map_err(load_error)?;
+        let (pdf, overrun) = budget::limit(budget, || Pdf::new(data));
+        if let Some(o) = overrun {
+            return Err(RasterError::DamagedPdf {
+                reason: format!(
+                    "opening it would need a buffer of {} MiB for {}, more than the budget of {} MiB",
+                    o.bytes.div_ceil(1 << 20),
+                    o.what,
+                    o.budget.div_ceil(1 << 20)
+                ),
+            });
+        }
+        let pdf = pdf.map_err(load_error)?;
         let pages = pdf.pages();
         if pages.is_empty() {
             return Err(RasterError::NoPages);
@@ -48,7 +74,7 @@ impl PdfFile {
             return Err(RasterError::TooManyPages { count: pages.len(), max: max_pages });
         }
         let geometries = pages.iter().map(geometry).collect();
-        Ok(Self { pdf, geometries })
+        Ok(Self { pdf, geometries, budget })
     }
 
     /// hayro's parsed document.
@@ -68,12 +94,43 @@ impl PdfFile {
             .map_err(|source| RasterError::BadGeometry { page: index + 1, source })
     }
 
+    /// The warnings about the geometry of page `index`: that its media box was replaced
+    /// (vendored hayro-syntax's patch 3).
+    pub(crate) fn geometry_warnings(&self, index: usize) -> Vec<String> {
+        let fallback = self.pdf.pages()[index].media_box_is_fallback();
+        fallback.then(|| LETTER_FALLBACK.to_string()).into_iter().collect()
+    }
+
     /// Renders page `index` onto an opaque white page of exactly the frame's size, drawn
     /// by [`PageFrame::content_transform`].
     ///
     /// Returns the image and the warnings of the interpreter that do not make the page
     /// wrong (a missing font, an annotation without appearance).
+    ///
+    /// Runs under the page's memory budget: a buffer over it fails the page with
+    /// [`RasterError::OverBudget`].
     pub(crate) fn render(
+        &self,
+        index: usize,
+        frame: &PageFrame,
+        colors: ColorMode,
+        deadline: Deadline,
+    ) -> Result<(PageImage, Vec<String>), RasterError> {
+        let (result, overrun) =
+            budget::limit(self.budget, || self.render_within(index, frame, colors, deadline));
+        // The refusal explains whatever else failed (a stream that "cannot be decoded").
+        match overrun {
+            Some(o) => Err(RasterError::OverBudget {
+                page: index + 1,
+                what: o.what.to_string(),
+                bytes: o.bytes,
+                budget: o.budget,
+            }),
+            None => result,
+        }
+    }
+
+    fn render_within(
         &self,
         index: usize,
         frame: &PageFrame,

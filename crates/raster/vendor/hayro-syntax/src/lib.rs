@@ -88,6 +88,8 @@ pub(crate) mod pdf;
 pub(crate) mod trivia;
 pub(crate) mod util;
 
+// diagram-convert patch 1: the memory budget (PATCHES.md).
+pub mod budget;
 pub mod content;
 mod crypto;
 pub mod metadata;

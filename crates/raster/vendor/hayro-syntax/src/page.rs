@@ -21,7 +21,8 @@ use core::ops::Deref;
 /// Attributes that can be inherited.
 #[derive(Debug, Clone)]
 struct PagesContext<'a> {
-    media_box: Option<Rect>,
+    // diagram-convert patch 3: whether the box is the Letter fallback (PATCHES.md).
+    media_box: Option<(Rect, bool)>,
     crop_box: Option<Rect>,
     rotate: Option<i32>,
     resources: Dict<'a>,
@@ -101,7 +102,7 @@ struct PageTreeFrame<'a> {
 
 impl<'a> PageTreeFrame<'a> {
     fn new(dict: &Dict<'a>, mut ctx: PagesContext<'a>) -> Option<Self> {
-        ctx.media_box = dict.get::<Rect>(MEDIA_BOX).or(ctx.media_box);
+        ctx.media_box = media_box(dict).or(ctx.media_box);
         ctx.crop_box = dict.get::<Rect>(CROP_BOX).or(ctx.crop_box);
         ctx.rotate = dict.get::<i32>(ROTATE).or(ctx.rotate);
         if let Some(resources) = dict.get::<Dict<'a>>(RESOURCES) {
@@ -190,6 +191,7 @@ pub struct Page<'a> {
     inner: Dict<'a>,
     media_box: Rect,
     crop_box: Rect,
+    media_box_is_fallback: bool,
     rotation: Rotation,
     page_streams: OnceLock<Option<Vec<u8>>>,
     resources: Resources<'a>,
@@ -209,7 +211,8 @@ impl<'a> Page<'a> {
             return None;
         }
 
-        let media_box = dict.get::<Rect>(MEDIA_BOX).or(ctx.media_box).unwrap_or(A4);
+        let (media_box, media_box_is_fallback) =
+            media_box(dict).or(ctx.media_box).unwrap_or((A4, false));
 
         let crop_box = dict
             .get::<Rect>(CROP_BOX)
@@ -238,6 +241,7 @@ impl<'a> Page<'a> {
             inner: dict.clone(),
             media_box,
             crop_box,
+            media_box_is_fallback,
             rotation,
             page_streams: OnceLock::new(),
             resources,
@@ -294,6 +298,14 @@ impl<'a> Page<'a> {
     /// Get the media box of the page.
     pub fn media_box(&self) -> Rect {
         self.media_box
+    }
+
+    // diagram-convert patch 3 (PATCHES.md).
+    /// Whether the page's `/MediaBox` (its own or inherited) is unusable, not four
+    /// numbers enclosing an area (such as `[1 0 0 1 0 0]`), so that [`Page::media_box`]
+    /// is US Letter (612 x 792 points) instead, as poppler does.
+    pub fn media_box_is_fallback(&self) -> bool {
+        self.media_box_is_fallback
     }
 
     /// Get the rotation of the page.
@@ -486,6 +498,35 @@ impl<'a> Resources<'a> {
 // <https://github.com/apache/pdfbox/blob/a53a70db16ea3133994120bcf1e216b9e760c05b/pdfbox/src/main/java/org/apache/pdfbox/pdmodel/common/PDRectangle.java#L38>
 const POINTS_PER_INCH: f64 = 72.0;
 const POINTS_PER_MM: f64 = 1.0 / (10.0 * 2.54) * POINTS_PER_INCH;
+
+// diagram-convert patch 3 (PATCHES.md).
+/// The dimension of a US Letter page, poppler's fallback for an unusable media box.
+pub const LETTER: Rect = Rect {
+    x0: 0.0,
+    y0: 0.0,
+    x1: 612.0,
+    y1: 792.0,
+};
+
+/// The `/MediaBox` of a page or page tree node, if it has one, with whether it is the
+/// [`LETTER`] fallback: a box that is not an array of exactly four numbers, or encloses
+/// no area, is replaced by Letter, as poppler does (upstream read `[1 0 0 1 0 0]` as a
+/// 1 x 1 point page).
+fn media_box(dict: &Dict<'_>) -> Option<(Rect, bool)> {
+    let arr = dict.get::<Array<'_>>(MEDIA_BOX)?;
+    let numbers: Vec<f32> = arr.iter::<f32>().collect();
+    let usable = numbers.len() == 4 && arr.raw_iter().count() == 4;
+    let rect = usable
+        .then(|| dict.get::<Rect>(MEDIA_BOX))
+        .flatten()
+        .filter(|r| {
+            r.width() > 0.0 && r.height() > 0.0 && r.width().is_finite() && r.height().is_finite()
+        });
+    Some(match rect {
+        Some(r) => (r, false),
+        None => (LETTER, true),
+    })
+}
 
 /// The dimension of an A4 page.
 pub const A4: Rect = Rect {

@@ -62,6 +62,13 @@ impl Renderer<'_> {
             return;
         }
 
+        // diagram-convert patch 3: the dashes of a stroke are made one by one into the
+        // scene; sub-micro-point dashes on a long line took 5 GB at 20 DPI. Refused past
+        // the memory budget (hayro-syntax's `budget`; PATCHES.md), the stroke is skipped.
+        if !dashes_fit(path, self.ctx.stroke()) {
+            return;
+        }
+
         let clip_path = self.set_paint(&props.paint, || path.bounding_box(), true);
         if let Some(clip_path) = clip_path.as_ref() {
             self.push_clip_path_inner(clip_path, FillRule::NonZero);
@@ -199,4 +206,35 @@ fn single_segment_outline(path: &BezPath, stroke: &kurbo::Stroke) -> Option<BezP
         PathEl::LineTo(a - n),
         PathEl::ClosePath,
     ]))
+}
+
+// diagram-convert patch 3 (PATCHES.md).
+/// Bytes of the scene per dash: its outline (a few path elements) and its strips. An
+/// estimate for the budget, on the high side.
+const BYTES_PER_DASH: f64 = 256.0;
+
+/// Whether the dashes of `path` stroked with `stroke` fit the memory budget: their
+/// number is estimated from the path's length and the dash period.
+fn dashes_fit(path: &BezPath, stroke: &kurbo::Stroke) -> bool {
+    if stroke.dash_pattern.is_empty() || hayro_interpret::hayro_syntax::budget::current().is_none()
+    {
+        return true;
+    }
+    // The pattern and the path are both in user space, so the count needs no transform.
+    let period: f64 = stroke.dash_pattern.iter().map(|d| d.abs()).sum();
+    // Coarse accuracy: this is an estimate, and long curves must not cost much here.
+    let length = path.perimeter(1.0);
+    let dashes = if period > 0.0 && period.is_finite() {
+        length / period * stroke.dash_pattern.len() as f64
+    } else {
+        // All zero: no dashes are drawn.
+        0.0
+    };
+    let bytes = dashes * BYTES_PER_DASH;
+    let bytes = if bytes.is_finite() {
+        bytes.min(u64::MAX as f64) as u64
+    } else {
+        u64::MAX
+    };
+    hayro_interpret::hayro_syntax::budget::allow("the dashes of a stroked line", bytes)
 }

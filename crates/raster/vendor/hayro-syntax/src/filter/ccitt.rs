@@ -24,6 +24,17 @@ pub(crate) fn decode(
         params.get::<u32>(ROWS).unwrap_or(0)
     };
     let output_len = (columns as usize).checked_mul(rows as usize)?;
+    // diagram-convert patch 1: an image of 2^31 columns took 4 GB before the first row
+    // was decoded. Its 8-bit output (the larger of the two), or one row of it while the
+    // number of rows is unknown, must fit the budget; a growing output is checked per
+    // row below (PATCHES.md).
+    if !crate::budget::allow_product(
+        "a decoded CCITT image",
+        &[columns as u64, u64::from(rows.max(1))],
+    ) {
+        return None;
+    }
+    let cap = crate::budget::current().unwrap_or(u64::MAX);
 
     let settings = DecodeSettings {
         columns,
@@ -60,6 +71,8 @@ pub(crate) fn decode(
             /// The bits of the last byte in a row that belong to the image.
             last_byte_mask: u8,
             decoded_rows: u32,
+            cap: u64,
+            over: bool,
         }
 
         impl Decoder for BitPackDecoder {
@@ -69,6 +82,11 @@ pub(crate) fn decode(
 
                 // If the number of rows is unknown, the output grows on demand.
                 if self.output.len() < end {
+                    // diagram-convert patch 1: not past the budget (PATCHES.md).
+                    if end as u64 > self.cap {
+                        self.over = true;
+                        return;
+                    }
                     self.output.resize(end, self.white);
                 }
 
@@ -106,9 +124,15 @@ pub(crate) fn decode(
             white,
             last_byte_mask: 0xFF_u8 << ((8 - columns % 8) % 8),
             decoded_rows: 0,
+            cap,
+            over: false,
         };
         let mut context = DecoderContext::new(settings);
         let result = hayro_ccitt::decode(data, &mut decoder, &mut context);
+        if decoder.over {
+            crate::budget::allow("a decoded CCITT image", cap.saturating_add(1));
+            return None;
+        }
 
         // If we decoded at least one row, let's be lenient and return what we got.
         // See also 0001763.pdf.
@@ -127,6 +151,8 @@ pub(crate) fn decode(
             columns: u32,
             white: u8,
             decoded_rows: u32,
+            cap: u64,
+            over: bool,
         }
 
         impl Decoder for Luma8Decoder {
@@ -136,6 +162,11 @@ pub(crate) fn decode(
 
                 // If the number of rows is unknown, the output grows on demand.
                 if self.output.len() < end {
+                    // diagram-convert patch 1: not past the budget (PATCHES.md).
+                    if end as u64 > self.cap {
+                        self.over = true;
+                        return;
+                    }
                     self.output.resize(end, self.white);
                 }
 
@@ -154,9 +185,15 @@ pub(crate) fn decode(
             columns,
             white,
             decoded_rows: 0,
+            cap,
+            over: false,
         };
         let mut context = DecoderContext::new(settings);
         let result = hayro_ccitt::decode(data, &mut decoder, &mut context);
+        if decoder.over {
+            crate::budget::allow("a decoded CCITT image", cap.saturating_add(1));
+            return None;
+        }
 
         if result.is_err() && decoder.decoded_rows == 0 {
             return None;

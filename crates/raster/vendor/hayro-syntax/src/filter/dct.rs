@@ -60,6 +60,20 @@ pub(crate) fn decode(
         out_colorspace = ColorSpace::RGB;
     }
 
+    // diagram-convert patch 1: the output (up to 65535 x 65535 x 4 bytes) must fit the
+    // budget before it is allocated (PATCHES.md).
+    let (w, h) = decoder.dimensions()?;
+    if !crate::budget::allow_product(
+        "a decoded JPEG image",
+        &[
+            w as u64,
+            h as u64,
+            out_colorspace.num_components().max(1) as u64,
+        ],
+    ) {
+        return None;
+    }
+
     decoder.set_options(DecoderOptions::default().jpeg_set_out_colorspace(out_colorspace));
     let mut decoded = decoder.decode().ok()?;
 

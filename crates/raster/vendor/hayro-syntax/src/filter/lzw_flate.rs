@@ -15,16 +15,22 @@ pub(crate) mod flate {
         use flate2::read::{DeflateDecoder, ZlibDecoder};
         use std::io::Read;
 
+        // diagram-convert patch 1: the output stops one byte past the budget, and a
+        // stream that reaches it fails (PATCHES.md).
         fn zlib_stream(data: &[u8]) -> Option<Vec<u8>> {
-            let mut decoder = ZlibDecoder::new(data);
+            let mut decoder = ZlibDecoder::new(data).take(output_cap());
             let mut result = Vec::new();
-            decoder.read_to_end(&mut result).ok().map(|_| result)
+            decoder.read_to_end(&mut result).ok()?;
+            check_output(&result)?;
+            Some(result)
         }
 
         fn deflate_stream(data: &[u8]) -> Option<Vec<u8>> {
-            let mut decoder = DeflateDecoder::new(data);
+            let mut decoder = DeflateDecoder::new(data).take(output_cap());
             let mut result = Vec::new();
-            decoder.read_to_end(&mut result).ok().map(|_| result)
+            decoder.read_to_end(&mut result).ok()?;
+            check_output(&result)?;
+            Some(result)
         }
 
         let decoded = zlib_stream(data)
@@ -91,8 +97,13 @@ pub(crate) mod flate {
             }
 
             fn decode(&mut self) -> Option<Vec<u8>> {
+                // diagram-convert patch 1: checked after each block (PATCHES.md).
+                let cap = super::super::output_cap();
                 while !self.eof && self.pos < self.data.len() {
                     self.read_block();
+                    if self.output.len() as u64 >= cap {
+                        super::super::check_output(&self.output)?;
+                    }
                 }
 
                 Some(core::mem::take(&mut self.output))
@@ -576,8 +587,13 @@ pub(crate) mod lzw {
         let mut reader = BitReader::new(data);
         let mut decoded = vec![];
         let mut prev = None;
+        // diagram-convert patch 1: the output is checked against the budget (PATCHES.md).
+        let cap = super::output_cap();
 
         loop {
+            if decoded.len() as u64 >= cap {
+                super::check_output(&decoded)?;
+            }
             let next = match reader.read(bit_size) {
                 Some(code) => code as usize,
                 None => {
@@ -701,13 +717,26 @@ struct PredictorParams {
 }
 
 impl PredictorParams {
-    fn bits_per_pixel(&self) -> u8 {
-        self.bits_per_component * self.colors
+    // diagram-convert patch 2: sizes in `usize` with checked arithmetic (PATCHES.md).
+    fn bits_per_pixel(&self) -> usize {
+        self.bits_per_component as usize * self.colors as usize
     }
 
-    fn row_length_in_bytes(&self) -> usize {
-        (self.columns * self.bits_per_pixel() as usize).div_ceil(8)
+    fn row_length_in_bytes(&self) -> Option<usize> {
+        Some(self.columns.checked_mul(self.bits_per_pixel())?.div_ceil(8))
     }
+}
+
+// diagram-convert patch 1: the decoded size of a filter is bounded by the budget.
+/// How many bytes a filter may write before [`check_output`] must be asked: one past the
+/// thread's budget, or no bound.
+fn output_cap() -> u64 {
+    crate::budget::current().map_or(u64::MAX, |b| b.saturating_add(1))
+}
+
+/// `None` when `out` is over the thread's budget (recording the refusal).
+fn check_output(out: &[u8]) -> Option<()> {
+    crate::budget::allow("a decoded stream", out.len() as u64).then_some(())
 }
 
 impl Default for PredictorParams {
@@ -740,26 +769,34 @@ fn apply_predictor(data: Vec<u8>, params: &PredictorParams) -> Option<Vec<u8>> {
         i => {
             let is_png_predictor = i >= 10;
 
-            let row_len = params.row_length_in_bytes();
+            // diagram-convert patch 2: a row size that overflows, or a row longer than
+            // the data, made this allocate up to 2^32 bytes for a zero row (and
+            // `colors * bits_per_component` overflowed a `u8`). With no complete row
+            // the output is empty, as it was (PATCHES.md).
+            let row_len = params.row_length_in_bytes()?;
 
             let total_row_len = if is_png_predictor {
                 // + 1 Because each row must start with the predictor that is used for PNG predictors.
-                row_len + 1
+                row_len.checked_add(1)?
             } else {
                 row_len
             };
-
-            let num_rows = data.len() / total_row_len;
 
             if !matches!(params.bits_per_component, 1 | 2 | 4 | 8 | 16) {
                 return None;
             }
 
+            if total_row_len == 0 {
+                return None;
+            }
+            if total_row_len > data.len() {
+                return Some(Vec::new());
+            }
+
+            let num_rows = data.len() / total_row_len;
+
             let (bit_size, chunk_len) = if is_png_predictor {
-                (
-                    8,
-                    (params.colors * params.bits_per_component).div_ceil(8) as usize,
-                )
+                (8, params.bits_per_pixel().div_ceil(8))
             } else {
                 (params.bits_per_component, params.colors as usize)
             };

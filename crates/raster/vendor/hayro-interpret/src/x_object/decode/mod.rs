@@ -36,6 +36,17 @@ fn decode_context<'a>(
     let color_space = obj.color_space.clone();
     let is_indexed = obj.color_space.as_ref().is_some_and(|cs| cs.is_indexed());
 
+    // diagram-convert patch 2: the image is converted to 8-bit RGBA at its declared
+    // size; a /Width near 2^32 in a scan allocated 13 GB. Refused past the budget
+    // (hayro-syntax's `budget`; PATCHES.md), which fails the decode.
+    if !hayro_syntax::budget::allow_product(
+        "a decoded image",
+        &[u64::from(obj.width()), u64::from(obj.height()), 4],
+    ) {
+        (obj.warning_sink)(InterpreterWarning::ImageDecodeFailure);
+        return None;
+    }
+
     let decode_params = ImageDecodeParams {
         is_indexed,
         bpc: dict_bpc,
