@@ -122,6 +122,16 @@ impl ImageFile {
             kind: self.kind.input(),
             message,
         };
+        // Checked before decoding: the header's size, not the data, sizes the buffers.
+        let peak = self.peak_bytes(bytes, index, size).map_err(fail)?;
+        if peak > self.max_bytes {
+            return Err(RasterError::OverBudget {
+                page: index + 1,
+                what: format!("decoding the {w}x{h} pixel image"),
+                bytes: peak,
+                budget: self.max_bytes,
+            });
+        }
         let decoded = match self.kind {
             ImageKind::Tiff => decode_tiff(bytes, ifd, self.max_bytes).map_err(fail)?,
             kind => {
@@ -147,6 +157,34 @@ impl ImageFile {
                 PageImage::Rgb(image::imageops::resize(&c, size.width(), size.height(), FILTER))
             }
         })
+    }
+}
+
+impl ImageFile {
+    /// The most bytes that decoding page `index` and bringing it to `size` holds at
+    /// once, from the header: the decoded pixels, the 8-bit RGBA copy that the widest
+    /// conversion makes, and the page at its output size (3 bytes per pixel).
+    fn peak_bytes(&self, bytes: &[u8], index: usize, size: PixelSize) -> Result<u64, String> {
+        use image::ImageDecoder;
+        let (ifd, w, h) = self.pages[index];
+        let pixels = u64::from(w) * u64::from(h);
+        let decoded = match self.kind {
+            ImageKind::Tiff => {
+                let mut dec = tiff_decoder(bytes, self.max_bytes).map_err(|e| e.to_string())?;
+                dec.seek_to_image(ifd).map_err(|e| e.to_string())?;
+                let color = dec.colortype().map_err(|e| e.to_string())?;
+                let bits = u64::from(color.bit_depth()) * u64::from(color.num_samples());
+                // 1-bit gray is widened to 8 bits.
+                pixels.saturating_mul(bits.max(8)).div_ceil(8)
+            }
+            kind => reader(bytes, kind, u64::MAX)
+                .into_decoder()
+                .map_err(|e| e.to_string())?
+                .total_bytes(),
+        };
+        Ok(decoded
+            .saturating_add(pixels.saturating_mul(4))
+            .saturating_add(size.area().saturating_mul(3)))
     }
 }
 
