@@ -4,13 +4,15 @@
 //! `VmHWM`) none takes memory far beyond the budget.
 
 mod common;
+#[path = "common/hostile.rs"]
+mod hostile;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::hostile::*;
 use diagram_core::{ColorMode, Deadline, Limits};
 use diagram_raster::{Document, RasterError, RenderOptions, RenderedPage};
+use hostile::*;
 use proptest::prelude::*;
 
 const BUDGET: u64 = 256 << 20;

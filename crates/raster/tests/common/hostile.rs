@@ -2,14 +2,15 @@
 //! value that makes it hostile, returning the file's bytes. [`all_classes`] gives a
 //! sample of every class over a spread of values, with a file name for each.
 //!
-//! Used by `tests/hostile.rs` here; the CLI's tests can `#[path]`-include this file (it
-//! needs `lopdf`, `image` and `miniz_oxide`, and reads one real scan from the shared
-//! fixtures at run time).
+//! Not a module of `common` (whose other users lack its dependencies): a test declares
+//! it beside `mod common;` as `#[path = "common/hostile.rs"] mod hostile;` (the CLI's
+//! tests do so by a longer path). It needs `lopdf`, `image` and `miniz_oxide`, and reads
+//! one real scan from the shared fixtures at run time.
 #![allow(dead_code)]
 
 use lopdf::{dictionary, Document, Object, Stream};
 
-use super::{fan_out_pdf, fixture, single_page_pdf};
+use crate::common::{fan_out_pdf, fixture, single_page_pdf};
 
 /// A page of `content` (uncompressed) on a 200 x 200 pt media box with `resources`.
 fn page_with(doc: Document, content: Stream, resources: lopdf::Dictionary) -> Vec<u8> {

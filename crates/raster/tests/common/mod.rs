@@ -4,8 +4,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub mod hostile;
-
 use lopdf::{dictionary, Document, Object, Stream};
 
 /// The shared fixtures folder beside the repository.
