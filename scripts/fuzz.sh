@@ -96,7 +96,8 @@ report() {
 
 # What a saved input does when run once: its first line of panic or abort.
 why() {
-  "$bin_dir/$1" "${limits[@]}" "$2" 2>&1 | grep -m1 -E 'panicked at|memory allocation of|ERROR: libFuzzer' || true
+  mkdir -p "$work/why"
+  "$bin_dir/$1" "${limits[@]}" -artifact_prefix="$work/why/" "$2" 2>&1 | grep -m1 -E 'panicked at|memory allocation of|ERROR: libFuzzer' || true
 }
 
 build
@@ -140,14 +141,17 @@ case $mode in
       if [ ${#dirs[@]} -eq 0 ]; then echo "$t: nothing to replay"; continue; fi
       n=$(find "${dirs[@]}" -type f | wc -l)
       log=$work/$t.replay.log
-      mkdir -p "$work"
-      # -runs=0: load (run) every input once, then stop; a crash fails the target.
-      if nice -n "$nice_level" "$bin_dir/$t" -runs=0 "${limits[@]}" "${dirs[@]}" 2>"$log"; then
+      mkdir -p "$work/replayed/$t"
+      # -runs=0: load (run) every input once, then stop; a crash fails the target. A
+      # crashing input is copied to target/fuzz/replayed/<t>/ (not into the repository).
+      if nice -n "$nice_level" "$bin_dir/$t" -runs=0 "${limits[@]}" \
+        -artifact_prefix="$work/replayed/$t/" "${dirs[@]}" 2>"$log"; then
         echo "$t: replayed $n inputs, no crash"
       else
         status=1
         echo "$t: FAILED replaying $n inputs (log: $log)"
-        tail -30 "$log"
+        grep -E -A3 'panicked at|memory allocation of|ERROR: libFuzzer' "$log" | head -12 || true
+        grep -E '^(Running|INFO: Running with)|crash-|Test unit written' "$log" | tail -3 || true
       fi
     done
     ;;
