@@ -105,11 +105,13 @@ fn crop_box_outside_media_box_falls_back_to_media_box() {
 
 #[test]
 fn bad_geometry_is_refused() {
-    assert!(PageGeometry::pdf([0.0, 0.0, 0.0, 10.0], None, 0, None).is_err());
-    assert!(PageGeometry::pdf([0.0, 0.0, f64::NAN, 10.0], None, 0, None).is_err());
-    assert!(PageGeometry::pdf([0.0, 0.0, 10.0, 10.0], None, 45, None).is_err());
-    assert!(PageGeometry::pdf([0.0, 0.0, 10.0, 10.0], None, 0, Some(0.0)).is_err());
-    assert!(PageGeometry::image(0, 5).is_err());
+    use diagram_core::GeometryError as E;
+    let pdf = |m, r, u| PageGeometry::pdf(m, None, r, u);
+    assert_eq!(pdf([0.0, 0.0, 0.0, 10.0], 0, None), Err(E::EmptyMediaBox([0.0, 0.0, 0.0, 10.0])));
+    assert!(matches!(pdf([0.0, 0.0, f64::NAN, 10.0], 0, None), Err(E::EmptyMediaBox(_))));
+    assert_eq!(pdf([0.0, 0.0, 10.0, 10.0], 45, None), Err(E::BadRotation(45)));
+    assert_eq!(pdf([0.0, 0.0, 10.0, 10.0], 0, Some(0.0)), Err(E::BadUserUnit(0.0)));
+    assert_eq!(PageGeometry::image(0, 5), Err(E::EmptyImage(0, 5)));
 }
 
 #[test]

@@ -495,3 +495,254 @@ fn typed_requests_are_validated_with_the_same_paths() {
     let err = parsed(&valid()).validate(&tight).unwrap_err();
     assert_eq!(err.lines(), ["items: must have 1 to 2 entries, found 3"]);
 }
+
+/// Each limit at the limit (accepted) and one past it (refused), with the message.
+#[test]
+fn limits_hold_at_the_limit_and_refuse_one_past() {
+    // Items: 50 and 51.
+    let items = |n: i64| -> Value {
+        Value::Array((0..n).map(|i| json!({"fileId": i, "annotations": []})).collect())
+    };
+    assert_eq!(check(|v| v["items"] = items(50)), Vec::<String>::new());
+    assert_eq!(check(|v| v["items"] = items(51)), ["items: must have 1 to 50 entries, found 51"]);
+    // Annotations: 1000 and 1001.
+    let anns = |n: usize| Value::Array(vec![annotation(); n]);
+    assert_eq!(check(|v| v["items"][1]["annotations"] = anns(1000)), Vec::<String>::new());
+    assert_eq!(
+        check(|v| v["items"][1]["annotations"] = anns(1001)),
+        ["items[1].annotations: has 1001 entries, more than 1000"]
+    );
+    // Polygon vertices: 1000 and 1001.
+    let polygon = |n: usize| -> Value {
+        let vertices: Vec<Value> = (0..n)
+            .map(|k| {
+                let t = k as f64 / n as f64 * std::f64::consts::TAU;
+                json!({"x": 0.5 + 0.4 * t.cos(), "y": 0.5 + 0.4 * t.sin()})
+            })
+            .collect();
+        json!({"shape": "polygon", "page": 1, "vertices": vertices})
+    };
+    assert_eq!(check(|v| ann(v)["region"] = polygon(1000)), Vec::<String>::new());
+    assert_eq!(
+        check(|v| ann(v)["region"] = polygon(1001)),
+        ["items[0].annotations[1].region.vertices: a polygon needs 3 to 1000 vertices, found 1001"]
+    );
+    // Entities: 5 and 6 (6 in entities_one_to_five_objects), and 1.
+    assert_eq!(check(|v| ann(v)["entities"] = json!([{}, {}, {}, {}, {}])), Vec::<String>::new());
+    assert_eq!(check(|v| ann(v)["entities"] = json!([{}])), Vec::<String>::new());
+    // Entity fields: 100 and 101.
+    let fields = |n: usize| -> Value {
+        Value::Object((0..n).map(|i| (format!("k{i}"), json!(i))).collect())
+    };
+    assert_eq!(check(|v| ann(v)["entities"] = json!([fields(100)])), Vec::<String>::new());
+    assert_eq!(
+        check(|v| ann(v)["entities"] = json!([fields(101)])),
+        ["items[0].annotations[1].entities[0]: has 101 fields, more than 100"]
+    );
+    // Entity bytes: {"k":"..."} is 8 bytes plus the string: 16384 and 16385.
+    let sized = |n: usize| json!([{"k": "x".repeat(n - 8)}]);
+    assert_eq!(check(|v| ann(v)["entities"] = sized(16_384)), Vec::<String>::new());
+    assert_eq!(
+        check(|v| ann(v)["entities"] = sized(16_385)),
+        ["items[0].annotations[1].entities[0]: is 16385 bytes as JSON, more than 16384"]
+    );
+    // Text bytes: 1024 and 1025 (UTF-8 bytes, not characters).
+    assert_eq!(check(|v| ann(v)["text"] = json!("é".repeat(512))), Vec::<String>::new());
+    assert_eq!(
+        check(|v| ann(v)["text"] = json!(format!("{}x", "é".repeat(512)))),
+        ["items[0].annotations[1].text: is 1025 bytes long, more than 1024"]
+    );
+    // Id bytes: 1024 and 1025, for every id string.
+    let id = |n: usize| json!("x".repeat(n));
+    assert_eq!(check(|v| v["items"][0]["fileExternalId"] = id(1024)), Vec::<String>::new());
+    assert_eq!(
+        check(|v| v["items"][2]["fileInstanceId"]["space"] = id(1024)),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        check(|v| v["items"][2]["fileInstanceId"]["space"] = id(1025)),
+        ["items[2].fileInstanceId.space: is 1025 bytes long, more than 1024"]
+    );
+    assert_eq!(
+        check(|v| v["items"][2]["fileInstanceId"]["externalId"] = id(1025)),
+        ["items[2].fileInstanceId.externalId: is 1025 bytes long, more than 1024"]
+    );
+    // Pages: u32::MAX and one more.
+    assert_eq!(check(|v| ann(v)["region"]["page"] = json!(u32::MAX)), Vec::<String>::new());
+    assert_eq!(
+        check(|v| ann(v)["region"]["page"] = json!(u32::MAX as u64 + 1)),
+        ["items[0].annotations[1].region.page: 4294967296 is not an integer >= 1"]
+    );
+    // Confidence and coordinates: 0 and 1 are inside.
+    assert_eq!(check(|v| ann(v)["confidence"] = json!(0.0)), Vec::<String>::new());
+    assert_eq!(check(|v| ann(v)["confidence"] = json!(1.0)), Vec::<String>::new());
+    assert_eq!(check(|v| ann(v)["confidence"] = json!(null)), Vec::<String>::new());
+    assert_eq!(
+        check(|v| ann(v)["confidence"] = json!(-0.001)),
+        ["items[0].annotations[1].confidence: -0.001 is outside [0, 1]"]
+    );
+    assert_eq!(
+        check(|v| {
+            ann(v)["region"]["vertices"] = json!([
+                {"x": 0.0, "y": 0.0}, {"x": 1.0, "y": 0.0}, {"x": 1.0, "y": 1.0}, {"x": 0.0, "y": 1.0}
+            ])
+        }),
+        Vec::<String>::new()
+    );
+}
+
+/// The request size limit, in parse_request and in read_request, at the limit and past.
+#[test]
+fn request_size_limit_at_the_limit_and_one_past() {
+    let body = br#"{"items":[{"fileId":1,"annotations":[]}]}"#;
+    let at = |limit: usize| ValidateOptions {
+        limits: Limits { max_request_bytes: limit as u64, ..Default::default() },
+        ..Default::default()
+    };
+    assert!(parse_request(body, &at(body.len())).is_ok());
+    let err = parse_request(body, &at(body.len() - 1)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the request is {} bytes, more than the limit of {} bytes",
+            body.len(),
+            body.len() - 1
+        )
+    );
+
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("validate-size");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("request.json");
+    std::fs::write(&path, body).unwrap();
+    assert!(diagram_core::read_request(&path, &at(body.len())).is_ok());
+    let err = diagram_core::read_request(&path, &at(body.len() - 1)).unwrap_err();
+    assert!(
+        matches!(err, RequestError::TooLarge { size, limit } if size == body.len() as u64 && limit == size - 1),
+        "{err}"
+    );
+}
+
+/// `read_request` refuses by the file's size before reading it: a directory (which
+/// cannot be read as a file) with a size above the limit gives `TooLarge`, not an I/O
+/// error, so the size check is proven to run before the read.
+#[test]
+fn read_request_checks_the_size_before_reading() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("validate-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..20 {
+        std::fs::write(dir.join(format!("entry-with-a-long-name-{i}")), b"x").unwrap();
+    }
+    let size = std::fs::metadata(&dir).unwrap().len();
+    assert!(size > 0, "this file system reports directories as 0 bytes");
+    let options = ValidateOptions {
+        limits: Limits { max_request_bytes: size - 1, ..Default::default() },
+        ..Default::default()
+    };
+    let err = diagram_core::read_request(&dir, &options).unwrap_err();
+    assert!(matches!(err, RequestError::TooLarge { size: s, .. } if s == size), "{err:?}");
+    // Within the limit, the read is tried and fails as an I/O error naming the path.
+    let err = diagram_core::read_request(&dir, &ValidateOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, RequestError::Io { ref path, .. } if path == &dir.display().to_string()),
+        "{err:?}"
+    );
+    let missing = dir.join("missing.json");
+    let err = diagram_core::read_request(&missing, &ValidateOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().starts_with(&format!("cannot read request {}: ", missing.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_json_message_has_no_position_twice() {
+    let err =
+        parse_request(b"{\n  \"items\": [\n    {\"fileId\": 1,}\n  ]\n}", &Default::default())
+            .unwrap_err();
+    // serde_json says "trailing comma at line 3 column 18"; the position is given once.
+    assert_eq!(err.to_string(), "line 3, column 18: trailing comma");
+    let err = parse_request(b"{\"items\": [", &Default::default()).unwrap_err();
+    assert_eq!(err.lines(), ["line 1, column 11: EOF while parsing a list"]);
+}
+
+/// Values in messages are shown up to 40 characters; longer ones are cut to 37 and "...".
+#[test]
+fn long_values_are_cut_in_messages() {
+    // A JSON string of 38 characters is 40 with its quotes: shown whole.
+    let whole = "x".repeat(38);
+    assert_eq!(
+        check(|v| v["grayscale"] = json!(whole)),
+        [format!("grayscale: expected a boolean, found \"{whole}\"")]
+    );
+    // 39 characters, 41 with quotes: the first 37 characters (the quote and 36 x's).
+    assert_eq!(
+        check(|v| v["grayscale"] = json!("x".repeat(39))),
+        [format!("grayscale: expected a boolean, found \"{}...", "x".repeat(36))]
+    );
+    // Characters, not bytes: 38 two-byte characters are shown whole.
+    let wide = "é".repeat(38);
+    assert_eq!(
+        check(|v| v["grayscale"] = json!(wide)),
+        [format!("grayscale: expected a boolean, found \"{wide}\"")]
+    );
+}
+
+#[test]
+fn non_objects_are_named_by_kind() {
+    for (value, kind) in [
+        (json!(null), "null"),
+        (json!(true), "a boolean"),
+        (json!(1), "a number"),
+        (json!("s"), "a string"),
+        (json!([]), "an array"),
+    ] {
+        assert_eq!(check(|v| *v = value), [format!("$: expected an object, found {kind}")]);
+    }
+}
+
+#[test]
+fn instance_id_must_be_an_object() {
+    assert_eq!(
+        check(|v| v["items"][2]["fileInstanceId"] = json!("sp/b.pdf")),
+        ["items[2].fileInstanceId: expected an object, found a string"]
+    );
+    assert_eq!(
+        check(|v| drop(
+            v["items"][2]["fileInstanceId"].as_object_mut().unwrap().remove("externalId")
+        )),
+        ["items[2].fileInstanceId.externalId: is required"]
+    );
+    // The same space and external id twice is a duplicate; another space is not.
+    let dup = json!({"fileInstanceId": {"space": "sp", "externalId": "b.pdf"}, "annotations": []});
+    assert_eq!(
+        check(|v| v["items"][1] = dup.clone()),
+        ["items[2].fileInstanceId: {\"space\":\"sp\",\"externalId\":\"b.pdf\"} duplicates items[1].fileInstanceId"]
+    );
+    let other =
+        json!({"fileInstanceId": {"space": "sq", "externalId": "b.pdf"}, "annotations": []});
+    assert_eq!(check(|v| v["items"][1] = other), Vec::<String>::new());
+}
+
+#[test]
+fn strict_mode_names_only_rectangle() {
+    let strict = ValidateOptions { strict: true, ..Default::default() };
+    assert_eq!(
+        check_with(&strict, |v| ann(v)["region"]["shape"] = json!("circle")),
+        ["items[0].annotations[1].region.shape: \"circle\" is not \"rectangle\""]
+    );
+    // A rectangle is fine in strict mode.
+    assert_eq!(check_with(&strict, |_| {}), Vec::<String>::new());
+}
+
+#[test]
+fn typed_requests_with_finite_values_have_no_extra_violation() {
+    let mut typed: diagram_core::ConvertRequest = serde_json::from_value(valid()).unwrap();
+    typed.items[0].annotations[0].confidence = Some(1.0);
+    typed.items[0].annotations[0].region.vertices[0].x = 1.0;
+    assert!(typed.validate(&ValidateOptions::default()).is_ok());
+    typed.items[0].annotations[0].region.vertices[0].x = f64::NEG_INFINITY;
+    assert_eq!(
+        typed.validate(&ValidateOptions::default()).unwrap_err().lines(),
+        ["items[0].annotations[0].region.vertices[0].x: -inf is not a finite number"]
+    );
+}
