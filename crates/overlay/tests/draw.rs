@@ -110,30 +110,6 @@ fn translucent_fill_blends_by_its_opacity() {
 }
 
 #[test]
-fn default_styles_change_white_and_black_pixels_alike() {
-    let size = PixelSize::new(60, 60).unwrap();
-    for grayscale in [true, false] {
-        let scene = Scene::build(
-            &[rect(0.25, 0.25, 0.75, 0.75)],
-            1,
-            &PageFrame::of_pixels(size),
-            ColorMode::from_grayscale(grayscale),
-            &OverlayOptions::default(),
-        );
-        let channels = if grayscale { Channels::Gray } else { Channels::Rgb };
-        for background in [255u8, 0, 160] {
-            let mut page = vec![background; 3600 * channels.bytes()];
-            draw(&scene, &mut page, size, channels).unwrap();
-            let changed = page.iter().filter(|&&v| v != background).count();
-            assert!(
-                changed > 100,
-                "grayscale {grayscale} on {background}: {changed} bytes changed"
-            );
-        }
-    }
-}
-
-#[test]
 fn a_shape_larger_than_a_tile_and_off_the_page_is_clipped() {
     // 1300 x 700 pixels: several tiles; the box reaches past the right and bottom edges.
     let size = PixelSize::new(1300, 700).unwrap();
@@ -186,4 +162,202 @@ fn wrong_buffers_are_errors() {
         draw(&scene, &mut page, other, Channels::Gray),
         Err(DrawError::SizeMismatch { .. })
     ));
+}
+
+fn gray_page(
+    list: &[Annotation],
+    (w, h): (u32, u32),
+    style: Style,
+    background: u8,
+) -> impl Fn(usize, usize) -> u8 {
+    let size = PixelSize::new(w, h).unwrap();
+    let options = OverlayOptions { color: style, gray: style };
+    let scene = Scene::build(list, 1, &PageFrame::of_pixels(size), ColorMode::Gray, &options);
+    let mut page = vec![background; (w * h) as usize];
+    draw(&scene, &mut page, size, Channels::Gray).unwrap();
+    move |x, y| page[y * w as usize + x]
+}
+
+/// Source-over of an opaque-black-premultiplied (0) source at `alpha` on `dst`, rounded
+/// to nearest: dst (255 - alpha) / 255.
+fn over_black(dst: u8, alpha: u8) -> u8 {
+    (dst as f64 * (255 - alpha) as f64 / 255.0).round() as u8
+}
+
+#[test]
+fn default_styles_change_white_and_black_pixels_alike() {
+    // A 60 x 60 page, the box 15..45 on each axis; the 3 px outline covers 13.5..16.5
+    // and 43.5..46.5, so pixels 14, 15, 44 and 45 are fully under it.
+    let size = PixelSize::new(60, 60).unwrap();
+    for grayscale in [true, false] {
+        let scene = Scene::build(
+            &[rect(0.25, 0.25, 0.75, 0.75)],
+            1,
+            &PageFrame::of_pixels(size),
+            ColorMode::from_grayscale(grayscale),
+            &OverlayOptions::default(),
+        );
+        let channels = if grayscale { Channels::Gray } else { Channels::Rgb };
+        let n = channels.bytes();
+        for background in [255u8, 0, 160] {
+            let mut page = vec![background; 3600 * n];
+            draw(&scene, &mut page, size, channels).unwrap();
+            let at = |x: usize, y: usize| page[(y * 60 + x) * n..][..n].to_vec();
+            let what = format!("grayscale {grayscale} on {background}");
+            // The outline: #1a1a1a (26) on gray pages, #e6007e on colour ones, opaque.
+            let stroke = if grayscale { vec![26] } else { vec![0xe6, 0x00, 0x7e] };
+            for (x, y) in [(14, 30), (15, 30), (44, 30), (45, 30), (30, 14), (30, 45)] {
+                assert_eq!(at(x, y), stroke, "{what}: outline at ({x}, {y})");
+            }
+            // Inside: the fill over the background. Gray: black at 46/255.
+            let inside = at(30, 30);
+            if grayscale {
+                assert_eq!(inside, [over_black(background, 46)], "{what}");
+            } else {
+                // #e6007e at 51/255 over the background, channel by channel, within the
+                // rounding of the premultiplied colour.
+                for (c, got) in [0xe6u8, 0x00, 0x7e].iter().zip(&inside) {
+                    let want = (*c as f64 * 51.0 + background as f64 * 204.0) / 255.0;
+                    assert!((*got as f64 - want).abs() <= 1.0, "{what}: {inside:?}");
+                }
+            }
+            // Away from the box: untouched.
+            for (x, y) in [(12, 30), (30, 12), (47, 30), (30, 47), (2, 2), (57, 57), (30, 5)] {
+                assert_eq!(at(x, y), vec![background; n], "{what}: ({x}, {y})");
+            }
+        }
+    }
+}
+
+#[test]
+fn translucent_fill_rounds_to_nearest() {
+    // 200 (255 - 100) / 255 = 121.57: 122, where truncation would give 121.
+    let style = Style {
+        stroke: Color::rgba(0, 0, 0, 255),
+        stroke_width: 0.0,
+        fill: Color::rgba(0, 0, 0, 100),
+    };
+    let at = gray_page(&[rect(0.0, 0.0, 1.0, 1.0)], (8, 8), style, 200);
+    assert_eq!(over_black(200, 100), 122);
+    assert_eq!(at(4, 4), 122);
+    // In RGB, each channel: a white fill at 100/255 over 0, 100, 200: 100 + dst 155/255.
+    let size = PixelSize::new(4, 4).unwrap();
+    let white = Style { fill: Color::rgba(255, 255, 255, 100), ..style };
+    let options = OverlayOptions { color: white, gray: white };
+    let scene = Scene::build(
+        &[rect(0.0, 0.0, 1.0, 1.0)],
+        1,
+        &PageFrame::of_pixels(size),
+        ColorMode::Rgb,
+        &options,
+    );
+    let mut page: Vec<u8> = (0..16).flat_map(|_| [0u8, 100, 200]).collect();
+    draw(&scene, &mut page, size, Channels::Rgb).unwrap();
+    // 100 + 0; 100 + 100 * 155 / 255 = 160.78; 100 + 200 * 155 / 255 = 221.57.
+    assert_eq!(&page[..3], [100, 161, 222]);
+}
+
+#[test]
+fn a_zero_width_stroke_draws_no_outline_even_when_opaque() {
+    // An opaque black stroke of width 0 and no fill: nothing changes (tiny-skia would
+    // draw a hairline for width 0).
+    let style = Style {
+        stroke: Color::rgba(0, 0, 0, 255),
+        stroke_width: 0.0,
+        fill: Color::rgba(0, 0, 0, 0),
+    };
+    let at = gray_page(&[rect(0.25, 0.25, 0.75, 0.75)], (40, 40), style, 255);
+    for y in 0..40 {
+        for x in 0..40 {
+            assert_eq!(at(x, y), 255, "({x}, {y})");
+        }
+    }
+    // Nor one of a width that is not a finite number.
+    for width in [f32::INFINITY, f32::NAN, -2.0] {
+        let at = gray_page(
+            &[rect(0.25, 0.25, 0.75, 0.75)],
+            (40, 40),
+            Style { stroke_width: width, ..style },
+            255,
+        );
+        assert!((0..40).all(|y| (0..40).all(|x| at(x, y) == 255)), "width {width}");
+    }
+}
+
+#[test]
+fn a_transparent_stroke_changes_nothing() {
+    let style =
+        Style { stroke: Color::rgba(0, 0, 0, 0), stroke_width: 4.0, fill: Color::rgba(0, 0, 0, 0) };
+    let at = gray_page(&[rect(0.25, 0.25, 0.75, 0.75)], (40, 40), style, 90);
+    assert!((0..40).all(|y| (0..40).all(|x| at(x, y) == 90)));
+}
+
+#[test]
+fn a_thick_outline_is_drawn_to_its_anti_aliased_edge() {
+    // The box 20..60 of an 80 x 80 page with a 5 px outline: 17.5..22.5 on the left, so
+    // pixels 17 and 22 are half covered and 18 to 21 fully (57.5..62.5 on the right).
+    let style = Style {
+        stroke: Color::rgba(0, 0, 0, 255),
+        stroke_width: 5.0,
+        fill: Color::rgba(0, 0, 0, 0),
+    };
+    let at = gray_page(&[rect(0.25, 0.25, 0.75, 0.75)], (80, 80), style, 255);
+    for x in 18..=21 {
+        assert_eq!(at(x, 40), 0, "x {x}");
+    }
+    for x in 58..=61 {
+        assert_eq!(at(x, 40), 0, "x {x}");
+    }
+    // Half covered: about half way to black (anti-aliasing), on each side.
+    for (x, y) in [(17, 40), (22, 40), (62, 40), (40, 17), (40, 62)] {
+        let v = at(x, y);
+        assert!((96..=160).contains(&v), "({x}, {y}) is {v}");
+    }
+    assert_eq!(at(16, 40), 255);
+    assert_eq!(at(64, 40), 255);
+    assert_eq!(at(40, 40), 255, "no fill");
+}
+
+#[test]
+fn tiles_of_one_width_and_another_height_are_not_reused() {
+    // Two boxes of the same width and different heights, the taller one second: each is
+    // drawn in a tile of its own size.
+    let style = Style {
+        stroke: Color::rgba(0, 0, 0, 0),
+        stroke_width: 0.0,
+        fill: Color::rgba(0, 0, 0, 255),
+    };
+    let list = [rect(0.1, 0.1, 0.3, 0.2), rect(0.5, 0.1, 0.7, 0.9)];
+    let at = gray_page(&list, (100, 100), style, 255);
+    let black =
+        (0..100).flat_map(|y| (0..100).map(move |x| (x, y))).filter(|&(x, y)| at(x, y) == 0);
+    // 20 x 10 and 20 x 80 pixels.
+    assert_eq!(black.count(), 200 + 1600);
+    assert_eq!(at(60, 85), 0);
+    assert_eq!(at(60, 95), 255);
+}
+
+#[test]
+fn a_size_mismatch_names_both_sizes() {
+    let size = PixelSize::new(10, 10).unwrap();
+    let scene = Scene::build(
+        &[rect(0.1, 0.1, 0.5, 0.5)],
+        1,
+        &PageFrame::of_pixels(size),
+        ColorMode::Gray,
+        &OverlayOptions::default(),
+    );
+    let other = PixelSize::new(5, 20).unwrap();
+    let mut page = vec![0u8; 100];
+    let err = draw(&scene, &mut page, other, Channels::Gray).unwrap_err();
+    assert_eq!(err, DrawError::SizeMismatch { scene: size, buffer: other });
+    assert_eq!(
+        err.to_string(),
+        "the highlights were placed on a 10x10 page but the page is 5x20 pixels"
+    );
+    // RGB needs three bytes a pixel.
+    let mut rgb = vec![0u8; 100];
+    let err = draw(&scene, &mut rgb, size, Channels::Rgb).unwrap_err();
+    assert_eq!(err, DrawError::BufferSize { expected: 300, found: 100 });
+    assert_eq!((Channels::Gray.bytes(), Channels::Rgb.bytes()), (1, 3));
 }
