@@ -14,8 +14,29 @@ fn without_any_pdfium_the_error_lists_every_place_tried() {
     std::env::set_var("PATH", &empty);
 
     match pdfium_available() {
-        // A machine with pdfium in its system library paths binds it: nothing to check.
-        Ok(()) => eprintln!("note: pdfium found in the system library paths"),
+        // A machine with pdfium in its system library paths binds it from there: then the
+        // library found must render, rather than the test passing on nothing.
+        Ok(()) => {
+            eprintln!("note: pdfium found in the system library paths; checking it renders");
+            let pdf: std::sync::Arc<[u8]> = std::fs::read(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../../shared/fixtures/valhall/PH-ME-P-0004-001.pdf"),
+            )
+            .unwrap()
+            .into();
+            let limits = diagram_core::Limits::default();
+            let doc = diagram_raster::Document::open(pdf, &limits).unwrap();
+            let options = diagram_raster::RenderOptions {
+                dpi: 10.0,
+                renderer: diagram_raster::Renderer::Pdfium,
+                ..Default::default()
+            };
+            let plan = doc.plan(0, &options, &limits).unwrap();
+            let page = doc
+                .render(&plan, diagram_core::ColorMode::Gray, diagram_core::Deadline::NONE)
+                .unwrap();
+            assert_eq!(page.image.size(), Some(plan.frame.size()));
+        }
         Err(RasterError::PdfiumUnavailable(message)) => {
             eprintln!("{message}");
             assert!(message.contains("python3's pypdfium2_raw: cannot run python3"), "{message}");
