@@ -193,9 +193,14 @@ fn check_structure(
             (y1 - y0) * size.height() as f64,
         ];
         for (attr, want) in ["x", "y", "width", "height"].iter().zip(expected) {
-            let got: f64 = rect.attribute(*attr).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+            // A missing or unparsable attribute is a problem in itself (read as NaN it
+            // would pass the comparison below, which is false for NaN).
+            let Some(got) = rect.attribute(*attr).and_then(|v| v.parse::<f64>().ok()) else {
+                problems.push(format!("{id}: no numeric {attr} where {want} is expected"));
+                continue;
+            };
             // Within 0.01 px (the width's end is x + width: both within 0.0005).
-            if (got - want).abs() > 0.005 {
+            if got.is_nan() || (got - want).abs() > 0.005 {
                 problems.push(format!("{id}: {attr} {got} where {want} is expected"));
             }
         }
