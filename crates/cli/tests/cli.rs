@@ -20,6 +20,26 @@ fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// The width, height, bit depth and colour type in a PNG's IHDR chunk, which the format
+/// puts first, right after the 8-byte signature.
+fn png_header(bytes: &[u8]) -> (u32, u32, u8, u8) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20), bytes[24], bytes[25])
+}
+
+/// The value of `attr` in the first tag of `svg` that starts with `tag` (e.g.
+/// `<svg ` or `<rect class="highlight"`).
+fn attr<'a>(svg: &'a str, tag: &str, attr: &str) -> &'a str {
+    let start = svg.find(tag).unwrap_or_else(|| panic!("no {tag} in the SVG"));
+    let end = start + svg[start..].find('>').unwrap();
+    let element = &svg[start..end];
+    let key = format!(" {attr}=\"");
+    let at = element.find(&key).unwrap_or_else(|| panic!("{element} has no {attr}")) + key.len();
+    &element[at..at + element[at..].find('"').unwrap()]
+}
+
 #[test]
 fn validate_prints_ok_or_every_violation() {
     let good = fixtures().join("valhall/requests/PH-ME-P-0003-001.json");
@@ -119,12 +139,34 @@ fn job_with_a_missing_file_completes_with_status_3() {
         .map(|i| i["fileExternalId"].as_str().unwrap())
         .collect();
     assert_eq!(failed, ["PH-ME-P-0151-001.pdf"]);
-    for item in items.iter().filter(|i| i.get("results").is_some()) {
-        for r in item["results"].as_array().unwrap() {
-            assert!(out_dir.join(r["pngUrl"].as_str().unwrap()).is_file());
-            assert!(out_dir.join(r["svgUrl"].as_str().unwrap()).is_file());
+    let req: serde_json::Value = serde_json::from_slice(&fs::read(&request).unwrap()).unwrap();
+    let mut pages = 0;
+    for (item, asked) in items.iter().zip(req["items"].as_array().unwrap()) {
+        assert_eq!(item["fileExternalId"], asked["fileExternalId"]);
+        let Some(results) = item.get("results") else { continue };
+        for (n, r) in results.as_array().unwrap().iter().enumerate() {
+            let what = format!("{} page {}", item["fileExternalId"], n + 1);
+            assert_eq!(r["page"], n + 1, "{what}");
+            // A gray 8-bit PNG (the request's default) of the SVG's size, and one SVG
+            // group per annotation of the page.
+            let png = fs::read(out_dir.join(r["pngUrl"].as_str().unwrap())).unwrap();
+            let svg = fs::read_to_string(out_dir.join(r["svgUrl"].as_str().unwrap())).unwrap();
+            let (w, h, depth, colour_type) = png_header(&png);
+            assert_eq!((depth, colour_type), (8, 0), "{what}: 8-bit gray");
+            assert_eq!(attr(&svg, "<svg ", "width"), w.to_string(), "{what}");
+            assert_eq!(attr(&svg, "<svg ", "height"), h.to_string(), "{what}");
+            let on_page = asked["annotations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["region"]["page"] == n + 1)
+                .count();
+            assert_eq!(svg.matches("class=\"annotation\"").count(), on_page, "{what}");
+            pages += 1;
         }
     }
+    // Ten one-page sheets (the eleventh file is the missing one).
+    assert_eq!(pages, 10);
 }
 
 #[test]
@@ -149,7 +191,16 @@ fn render_converts_files_by_path_with_a_list_of_annotations() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let svg = fs::read_to_string(out_dir.join("PH-ME-P-0003-001/page-1.svg")).unwrap();
-    assert!(svg.contains("21-PT-1019"));
+    // The media box is 2383.94 x 1683.78 pt: at 10 DPI 331.1 x 233.9, so 331 x 234
+    // pixels, and the box 0.1..0.2 of each side is x 33.1, y 23.4, 33.1 x 23.4.
+    assert_eq!((attr(&svg, "<svg ", "width"), attr(&svg, "<svg ", "height")), ("331", "234"));
+    assert_eq!(svg.matches("class=\"annotation\"").count(), 1);
+    assert_eq!(attr(&svg, "<g id=\"annotation-0\"", "data-text"), "21-PT-1019");
+    let hi = "<rect class=\"highlight\"";
+    let placed: Vec<&str> = ["x", "y", "width", "height"].map(|a| attr(&svg, hi, a)).to_vec();
+    assert_eq!(placed, ["33.1", "23.4", "33.1", "23.4"]);
+    // --color: the colour style's magenta.
+    assert_eq!(attr(&svg, hi, "stroke"), "#e6007e");
     assert!(!out_dir.join("PH-ME-P-0003-001/page-1.png").exists());
     let job: serde_json::Value =
         serde_json::from_slice(&fs::read(out_dir.join("job.json")).unwrap()).unwrap();
