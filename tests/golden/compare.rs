@@ -117,3 +117,26 @@ pub fn write_diff(
     }
     out.save(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
+
+/// [`compare`] restricted to the pixels of `region` (`x0, y0, x1, y1`, end exclusive,
+/// clipped to the images): how many of them differ by more than `channel`, and how many
+/// there are. The images must have the same size and layout.
+pub fn compare_region(
+    expected: &DynamicImage,
+    actual: &DynamicImage,
+    channel: u8,
+    (x0, y0, x1, y1): (u32, u32, u32, u32),
+) -> (u64, u64) {
+    let (w, h) = expected.dimensions();
+    let (e, a) = (expected.to_rgb8(), actual.to_rgb8());
+    let (mut differing, mut total) = (0, 0);
+    for y in y0.min(h)..y1.min(h) {
+        for x in x0.min(w)..x1.min(w) {
+            let (pe, pa) = (e.get_pixel(x, y), a.get_pixel(x, y));
+            let d = pe.0.iter().zip(pa.0).map(|(p, q)| p.abs_diff(q)).max().unwrap_or(0);
+            differing += u64::from(d > channel);
+            total += 1;
+        }
+    }
+    (differing, total)
+}
