@@ -250,6 +250,11 @@ fn the_collinearity_check_is_a_distance_in_pixels() {
     assert_eq!(ShapeGeometry::polygon(flat), None);
     let thin = vec![(0.0, 0.0), (1000.0, 0.0), (500.0, 1e-6)];
     assert!(ShapeGeometry::polygon(thin).is_some());
+    // Exactly 1e-9 px off a 1 px line: still a line (the bound is exclusive).
+    let at_bound = vec![(0.0, 0.0), (1.0, 0.0), (0.5, 1e-9)];
+    assert_eq!(ShapeGeometry::polygon(at_bound), None);
+    let past_bound = vec![(0.0, 0.0), (1.0, 0.0), (0.5, 2e-9)];
+    assert!(ShapeGeometry::polygon(past_bound).is_some());
     // The same in a short line: 2e-10 px off a 0.001 px line is still a line.
     let short = vec![(0.0, 0.0), (0.001, 0.0), (0.0005, 2e-10)];
     assert_eq!(ShapeGeometry::polygon(short), None);
