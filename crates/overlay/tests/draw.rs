@@ -361,3 +361,20 @@ fn a_size_mismatch_names_both_sizes() {
     assert_eq!(err, DrawError::BufferSize { expected: 300, found: 100 });
     assert_eq!((Channels::Gray.bytes(), Channels::Rgb.bytes()), (1, 3));
 }
+
+#[test]
+fn an_outline_off_the_page_still_draws_the_part_that_reaches_onto_it() {
+    // A box left of a 20 x 20 page, x -10..-0.5 px, with a 3 px outline: its right edge's
+    // outline covers -2..1, so pixel column 0 is fully under it. The same above the page.
+    let style = Style {
+        stroke: Color::rgba(0, 0, 0, 255),
+        stroke_width: 3.0,
+        fill: Color::rgba(0, 0, 0, 0),
+    };
+    let left = gray_page(&[rect(-0.5, 0.25, -0.025, 0.75)], (20, 20), style, 255);
+    assert_eq!(left(0, 10), 0);
+    assert_eq!(left(1, 10), 255);
+    let above = gray_page(&[rect(0.25, -0.5, 0.75, -0.025)], (20, 20), style, 255);
+    assert_eq!(above(10, 0), 0);
+    assert_eq!(above(10, 1), 255);
+}
