@@ -290,6 +290,11 @@ fn shape_geometries_are_checked_when_built() {
     assert_eq!(ShapeGeometry::polygon(vec![(0.0, 0.0), (1.0, 1.0)]), None);
     assert_eq!(ShapeGeometry::polygon(vec![(0.0, 0.0), (1.0, 0.0), (0.0, f64::NAN)]), None);
     assert_eq!(ShapeGeometry::polygon(vec![]), None);
+    // One coordinate NaN among points that are otherwise a real polygon.
+    let nan_y = vec![(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (0.5, f64::NAN)];
+    assert_eq!(ShapeGeometry::polygon(nan_y), None);
+    let inf_x = vec![(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (f64::INFINITY, 0.5)];
+    assert_eq!(ShapeGeometry::polygon(inf_x), None);
 }
 
 #[test]
