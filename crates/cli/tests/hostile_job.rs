@@ -7,7 +7,6 @@
 //! proptest with a fixed seed, so every run tries the same files.
 
 #[path = "../../raster/tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 #[path = "../../raster/tests/common/hostile.rs"]
 mod hostile;

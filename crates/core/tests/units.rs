@@ -54,6 +54,7 @@ fn limits_default_to_the_documented_values() {
         max_pages: 50,
         max_pixels: 100_000_000,
         max_image_bytes: 2_147_483_648,
+        max_page_bytes: 536_870_912,
         page_time_limit: Some(Duration::from_secs(120)),
     };
     assert_eq!(Limits::default(), want);
