@@ -65,6 +65,9 @@ struct Worker {
     stdin: BufWriter<ChildStdin>,
     replies: Receiver<io::Result<Frame<FromWorker>>>,
     stderr: Arc<Mutex<VecDeque<u8>>>,
+    /// The thread that reads stderr: joined once the worker ended, so that its last words
+    /// (an allocation failure, a stack overflow) are in `stderr` before they are read.
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
     /// The file it holds.
     file: Option<u64>,
     /// Set once it was killed on purpose, and why.
@@ -315,6 +318,7 @@ impl WorkerPool {
             }
             _ => worker.child.wait(),
         };
+        worker.finish_stderr();
         let tail = {
             let tail = worker.stderr.lock().unwrap_or_else(|e| e.into_inner());
             String::from_utf8_lossy(&tail.iter().copied().collect::<Vec<u8>>()).into_owned()
@@ -414,12 +418,16 @@ impl WorkerPool {
             stdin: BufWriter::with_capacity(1 << 16, stdin),
             replies,
             stderr: tail,
+            stderr_reader: None,
             file: None,
             killed: None,
         };
-        if let Err(e) = reader.and(errors) {
-            worker.kill(Kill::Cancel);
-            return Err(WorkerFailure::Start(format!("cannot start a thread: {e}")));
+        match (reader, errors) {
+            (Ok(_), Ok(errors)) => worker.stderr_reader = Some(errors),
+            (Err(e), _) | (_, Err(e)) => {
+                worker.kill(Kill::Cancel);
+                return Err(WorkerFailure::Start(format!("cannot start a thread: {e}")));
+            }
         }
         let hello = ToWorker::Hello { version: VERSION, memory_limit: self.options.memory_limit };
         let not_a_worker = |detail: String| {
@@ -445,6 +453,7 @@ impl WorkerPool {
             )),
             Err(RecvTimeoutError::Disconnected) => {
                 let status = worker.child.wait();
+                worker.finish_stderr();
                 let tail = worker.stderr.lock().unwrap_or_else(|e| e.into_inner());
                 let tail = String::from_utf8_lossy(&tail.iter().copied().collect::<Vec<u8>>())
                     .trim()
@@ -459,6 +468,13 @@ impl WorkerPool {
 }
 
 impl Worker {
+    /// Waits for the stderr reader to reach the end of the pipe (the worker has ended).
+    fn finish_stderr(&mut self) {
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
+    }
+
     /// Kills the process (SIGKILL) and reaps it; remembers why.
     fn kill(&mut self, why: Kill) {
         self.killed.get_or_insert(why);
