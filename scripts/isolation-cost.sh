@@ -22,7 +22,8 @@ for i in $(seq "$runs"); do
     rm -rf "$work/$mode"
     /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin" job "$valhall/requests/$request.json" \
       --files "$valhall" --out "$work/$mode" --threads "$threads" --isolation "$mode" --quiet || true
-    echo "$mode $(cat "$work/time")" >> "$work/runs"
+    # The last line: GNU time first notes a non-zero exit status (all-files exits 3).
+    echo "$mode $(tail -n 1 "$work/time")" >> "$work/runs"
   done
 done
 for f in $(cd "$work/workers" && find . -name '*.png' -o -name '*.svg' | sort); do
