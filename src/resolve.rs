@@ -172,6 +172,15 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<Arc<[u8]>, ResolveError>
     }
 }
 
+/// Reads exactly `n` bytes into one allocation of that size, shared: no copy into an
+/// `Arc` afterwards, so a 2 GiB input is held once (files here, the worker's blobs too).
+pub(crate) fn read_shared(input: &mut impl Read, n: usize) -> std::io::Result<Arc<[u8]>> {
+    let mut bytes: Arc<[u8]> = std::iter::repeat_n(0u8, n).collect();
+    let buf = Arc::get_mut(&mut bytes).expect("a new Arc has one owner");
+    input.read_exact(buf)?;
+    Ok(bytes)
+}
+
 fn read_open_file(path: &Path, mut f: File, max_bytes: u64) -> Result<Arc<[u8]>, ResolveError> {
     let io = |source| ResolveError::Io { path: path.to_path_buf(), source };
     let meta = f.metadata().map_err(io)?;
@@ -182,9 +191,7 @@ fn read_open_file(path: &Path, mut f: File, max_bytes: u64) -> Result<Arc<[u8]>,
     if meta.is_file() {
         // Exactly `size` bytes into their final allocation, then make sure the file did
         // not grow meanwhile.
-        let mut bytes: Arc<[u8]> = std::iter::repeat_n(0u8, size as usize).collect();
-        let buf = Arc::get_mut(&mut bytes).expect("a new Arc has one owner");
-        f.read_exact(buf).map_err(io)?;
+        let bytes = read_shared(&mut f, size as usize).map_err(io)?;
         let mut more = [0u8; 1];
         if f.read(&mut more).map_err(io)? == 0 {
             return Ok(bytes);

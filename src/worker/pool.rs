@@ -135,20 +135,13 @@ impl WorkerPool {
         let token = self.next_token.fetch_add(1, Ordering::Relaxed);
         let mut file = RemoteFile { token, bytes, pages: 0, limits: limits.clone() };
         let mut worker = self.checkout(None).map_err(FileError::Worker)?;
-        match self.load(&mut worker, &file, job) {
-            Ok(Ok(pages)) => {
-                self.checkin(worker);
+        let loaded = self.load(&mut worker, &file, job);
+        match self.settle(worker, loaded).map_err(Lost::file_error)? {
+            Ok(pages) => {
                 file.pages = pages;
                 Ok(file)
             }
-            Ok(Err(message)) => {
-                self.checkin(worker);
-                Err(FileError::Reported(message))
-            }
-            Err(lost) => {
-                self.drop_worker(worker);
-                Err(lost.file_error())
-            }
+            Err(message) => Err(FileError::Reported(message)),
         }
     }
 
@@ -174,16 +167,17 @@ impl WorkerPool {
             #[cfg(feature = "fault-injection")]
             fault,
         );
+        self.settle(worker, result).map_err(Lost::page_error)?
+    }
+
+    /// Gives `worker` back to the pool after a call that it answered, or drops it (killed)
+    /// after one it did not.
+    fn settle<T>(&self, worker: Worker, result: Result<T, Lost>) -> Result<T, Lost> {
         match result {
-            Ok(outcome) => {
-                self.checkin(worker);
-                outcome
-            }
-            Err(lost) => {
-                self.drop_worker(worker);
-                Err(lost.page_error())
-            }
+            Ok(_) => self.checkin(worker),
+            Err(_) => self.drop_worker(worker),
         }
+        result
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -318,11 +312,7 @@ impl WorkerPool {
             }
             _ => worker.child.wait(),
         };
-        worker.finish_stderr();
-        let tail = {
-            let tail = worker.stderr.lock().unwrap_or_else(|e| e.into_inner());
-            String::from_utf8_lossy(&tail.iter().copied().collect::<Vec<u8>>()).into_owned()
-        };
+        let tail = worker.last_words();
         Lost::Failure(match status {
             Ok(status) => classify(status, &tail, self.options.memory_limit),
             Err(e) => WorkerFailure::Protocol(format!("cannot wait for the worker: {e}")),
@@ -453,11 +443,7 @@ impl WorkerPool {
             )),
             Err(RecvTimeoutError::Disconnected) => {
                 let status = worker.child.wait();
-                worker.finish_stderr();
-                let tail = worker.stderr.lock().unwrap_or_else(|e| e.into_inner());
-                let tail = String::from_utf8_lossy(&tail.iter().copied().collect::<Vec<u8>>())
-                    .trim()
-                    .to_string();
+                let tail = worker.last_words().trim().to_string();
                 let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
                 not_a_worker(if tail.is_empty() { status } else { format!("{status}: {tail}") })
             }
@@ -468,11 +454,14 @@ impl WorkerPool {
 }
 
 impl Worker {
-    /// Waits for the stderr reader to reach the end of the pipe (the worker has ended).
-    fn finish_stderr(&mut self) {
+    /// The end of the stderr of a worker that has ended: waits for the stderr reader to
+    /// reach the end of the pipe first, so nothing it printed last is missed.
+    fn last_words(&mut self) -> String {
         if let Some(reader) = self.stderr_reader.take() {
             let _ = reader.join();
         }
+        let tail = self.stderr.lock().unwrap_or_else(|e| e.into_inner());
+        String::from_utf8_lossy(&tail.iter().copied().collect::<Vec<u8>>()).into_owned()
     }
 
     /// Kills the process (SIGKILL) and reaps it; remembers why.

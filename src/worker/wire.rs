@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::output::OutputFormat;
 use crate::page::PageSettings;
+use crate::resolve::read_shared;
 
 /// The protocol's version: a worker program of another version is refused at the
 /// handshake, so a stale binary is reported instead of misread.
@@ -121,18 +122,9 @@ pub(crate) fn read_frame<M: for<'de> Deserialize<'de>>(
         if n > MAX_BLOB_BYTES {
             return Err(invalid(format!("a blob of {n} bytes")));
         }
-        blobs.push(read_blob(input, n as usize)?);
+        blobs.push(read_shared(input, n as usize)?);
     }
     Ok(Some((header.message, blobs)))
-}
-
-/// Reads `n` bytes into one allocation of exactly that size (no copy into an `Arc`
-/// afterwards: a 2 GiB file is held once).
-fn read_blob(input: &mut impl Read, n: usize) -> io::Result<Arc<[u8]>> {
-    let mut blob: Arc<[u8]> = std::iter::repeat_n(0u8, n).collect();
-    let buf = Arc::get_mut(&mut blob).expect("a new Arc has one owner");
-    input.read_exact(buf)?;
-    Ok(blob)
 }
 
 fn invalid(what: String) -> io::Error {
