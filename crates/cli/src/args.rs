@@ -38,6 +38,9 @@ pub enum Command {
     /// Prints `ok`, or every violation on its own line, JSON path first.
     #[command(after_help = EXIT_CODES)]
     Validate(ValidateArgs),
+    /// Serve the hosted convert API over HTTP (jobs in SQLite under --store).
+    #[command(long_about = serve_about())]
+    Serve(ServeArgs),
     /// Run as a worker process of `job` and `render` (started by them, over pipes; not
     /// for use by hand).
     #[command(hide = true)]
@@ -56,6 +59,19 @@ fn job_about() -> String {
          has its files replaced atomically.",
         exts.join(", ")
     )
+}
+
+/// `serve --help`.
+fn serve_about() -> String {
+    "Serve the hosted convert API over HTTP, so that code written for the hosted service \
+     (such as the Python SDK's client.diagrams.convert) runs against this machine by changing \
+     only its base URL.\n\n\
+     Routes: POST /api/v1/projects/{project}/context/diagram/convert, GET \
+     /api/v1/projects/{project}/context/diagram/convert/{jobId}, the signed file URLs the jobs \
+     hand out (/files/...), GET /healthz and GET /openapi.json. Files are found in --files \
+     exactly as `job` finds them. Jobs are kept in --store/jobs.sqlite and survive a restart; \
+     SIGTERM or Ctrl-C stops gracefully (running jobs go back in the queue)."
+        .to_string()
 }
 
 /// `render --help`.
@@ -113,6 +129,51 @@ pub struct RenderArgs {
     pub convert: ConvertArgs,
 }
 
+/// `serve`'s arguments.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The folder that holds the requests' files (found as `job --files` finds them).
+    #[arg(long, value_name = "DIR")]
+    pub files: PathBuf,
+    /// The store: the job database, the URL signing key and the outputs (created if
+    /// missing).
+    #[arg(long, value_name = "DIR")]
+    pub store: PathBuf,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// A file holding the API token (surrounding whitespace trimmed); else the environment
+    /// variable DIAGRAM_CONVERT_TOKEN. Clients send `Authorization: Bearer <token>`.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Serve without authentication (only on a loopback address).
+    #[arg(long, conflicts_with = "token_file")]
+    pub no_auth: bool,
+    /// The base of the URLs handed out, when behind a proxy (e.g. https://convert.example.com).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Allow browser calls from this origin (CORS); none by default.
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors_origin: Option<String>,
+    /// How long the signed file URLs stay valid, in seconds.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub url_lifetime: u64,
+    /// How long finished jobs and their files are kept, in hours.
+    #[arg(long, default_value_t = 24.0, value_name = "HOURS", value_parser = positive_f64)]
+    pub retention: f64,
+    /// Jobs waiting beyond which a POST is answered 429 with Retry-After.
+    #[arg(long, default_value_t = 64, value_name = "JOBS", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub queue: u64,
+    /// Jobs run at once on the shared pool [default: one per thread].
+    #[arg(long, value_name = "JOBS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrent_jobs: Option<u16>,
+    /// The largest request body in MiB, before and after gzip decompression.
+    #[arg(long, default_value_t = 64, value_name = "MiB", value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_request: u64,
+    #[command(flatten)]
+    pub convert: ConvertArgs,
+}
+
 /// `validate`'s arguments.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -162,7 +223,7 @@ pub struct ConvertArgs {
     /// Page time limit in seconds; a page taking longer fails (0: no limit).
     #[arg(long, default_value_t = 120.0, value_name = "SECONDS", value_parser = non_negative_f64)]
     pub page_timeout: f64,
-    /// No progress bar and no summary; errors are still printed.
+    /// No progress bar and no summary (for serve: no log lines); errors are still printed.
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -1,9 +1,10 @@
-//! The diagram-convert command-line tool: `job`, `render` and `validate`.
+//! The diagram-convert command-line tool: `job`, `render`, `validate` and `serve`.
 #![forbid(unsafe_code)]
 
 mod args;
 mod render;
 mod run;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Job(args) => run::job(args),
         Command::Render(args) => render::render(args),
         Command::Validate(args) => validate(&args),
+        Command::Serve(args) => serve::serve(args),
         Command::Worker => return diagram_convert::worker::main(),
     })
 }

@@ -1,0 +1,616 @@
+//! The HTTP routes: the convert API under `/api/v1/projects/{project}/`, the signed file
+//! URLs, `/healthz` and the OpenAPI document; bearer auth, CORS, the error envelope and one
+//! log line per request.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State as Extract};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use diagram_core::{
+    parse_request, ConvertRequest, JobStatus, Limits, RequestError, ValidateOptions,
+};
+use http_body_util::BodyExt;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::ids::assigned_file_id;
+use crate::log::log;
+use crate::runner::{Push, Queue, Running};
+use crate::sign::{to_hex, Signer};
+use crate::store::{now_ms, JobRow, Store};
+use crate::{Auth, ServeOptions};
+
+/// What every handler shares.
+pub struct State {
+    pub options: Arc<ServeOptions>,
+    pub store: Arc<Store>,
+    pub signer: Signer,
+    pub queue: Arc<Queue>,
+    pub running: Arc<Running>,
+}
+
+type Shared = Arc<State>;
+
+/// The API's base path; `{project}` is any project name.
+pub const API: &str = "/api/v1/projects/{project}/context/diagram/convert";
+
+/// The routes, for the OpenAPI document's test: (method, path).
+#[cfg(test)]
+pub const ROUTES: &[(&str, &str)] = &[
+    ("post", "/api/v1/projects/{project}/context/diagram/convert"),
+    ("get", "/api/v1/projects/{project}/context/diagram/convert/{jobId}"),
+    ("get", "/files/{jobId}/{path}"),
+    ("get", "/healthz"),
+    ("get", "/openapi.json"),
+];
+
+/// The OpenAPI document, as checked in.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route(API, post(post_convert))
+        .route(&format!("{API}/{{job_id}}"), get(get_job))
+        .route("/files/{job_id}/{*path}", get(get_file))
+        .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such resource") })
+        .method_not_allowed_fallback(|| async {
+            error(StatusCode::METHOD_NOT_ALLOWED, "this method is not allowed here")
+        })
+        .layer(middleware::from_fn_with_state(state.clone(), around))
+        .with_state(state)
+}
+
+/// The platform's error envelope: `{"error": {"code": 400, "message": "…"}}`.
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    envelope(status, message.into(), None)
+}
+
+fn envelope(status: StatusCode, message: String, extra: Option<(&str, Value)>) -> Response {
+    let mut body = json!({"code": status.as_u16(), "message": message});
+    if let Some((key, value)) = extra {
+        body[key] = value;
+    }
+    json_response(status, &json!({ "error": body }))
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response {
+    let mut response = (status, value.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Logs the request and adds CORS headers; answers CORS preflights.
+async fn around(Extract(state): Extract<Shared>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    // The path only: the query of a file URL holds its signature.
+    let path = request.uri().path().to_string();
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let allowed = match (&state.options.cors_origin, &origin) {
+        (Some(allowed), Some(origin)) => origin.as_bytes() == allowed.as_bytes(),
+        _ => false,
+    };
+    let mut response = if allowed && method == Method::OPTIONS {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        let h = r.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("authorization, content-type, content-encoding, x-job-token"),
+        );
+        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        r
+    } else {
+        next.run(request).await
+    };
+    if let (true, Some(origin)) = (allowed, origin) {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("x-job-token, retry-after"),
+        );
+        h.insert(header::VARY, HeaderValue::from_static("origin"));
+    }
+    log(
+        &state.options,
+        format_args!(
+            "{method} {path} {} {:.1} ms",
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64() * 1000.0
+        ),
+    );
+    response
+}
+
+/// Equal in time independent of where they differ (for equal lengths).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    to_hex(&Sha256::digest(bytes))
+}
+
+/// Whether the request carries the API token (always, without auth).
+fn bearer_ok(state: &State, headers: &HeaderMap) -> bool {
+    match &state.options.auth {
+        Auth::None => true,
+        Auth::Token(token) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+            .is_some_and(|given| same(given, token.as_bytes())),
+    }
+}
+
+fn unauthorized() -> Response {
+    let mut r = error(
+        StatusCode::UNAUTHORIZED,
+        "missing or wrong credentials: send Authorization: Bearer <token>",
+    );
+    r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    r
+}
+
+async fn post_convert(
+    Extract(state): Extract<Shared>,
+    Path(project): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if !bearer_ok(&state, &headers) {
+        return unauthorized();
+    }
+    let limit = state.options.max_request_bytes;
+    let too_large = |size: &str| {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request is {size}, more than the limit of {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(n) = declared.filter(|&n| n > limit) {
+        // Refused before a byte of the body is read.
+        return too_large(&format!("{n} bytes"));
+    }
+    let gzip = match headers.get(header::CONTENT_ENCODING).map(|v| v.to_str()) {
+        None => false,
+        Some(Ok(v)) if v.eq_ignore_ascii_case("identity") => false,
+        Some(Ok(v)) if v.eq_ignore_ascii_case("gzip") => true,
+        Some(v) => {
+            let v = v.unwrap_or("?");
+            return error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("Content-Encoding {v:?} is not supported: send gzip or plain JSON"),
+            );
+        }
+    };
+    let raw = match read_limited(body, limit).await {
+        Ok(Some(raw)) => raw,
+        Ok(None) => return too_large(&format!("more than {limit} bytes")),
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("cannot read the body: {e}")),
+    };
+    let bytes = if gzip {
+        let mut out = Vec::new();
+        let mut decoder = flate2::read::GzDecoder::new(&raw[..]).take(limit + 1);
+        if let Err(e) = decoder.read_to_end(&mut out) {
+            return error(StatusCode::BAD_REQUEST, format!("the gzip body is damaged: {e}"));
+        }
+        if out.len() as u64 > limit {
+            return too_large(&format!("more than {limit} bytes once decompressed"));
+        }
+        out
+    } else {
+        raw
+    };
+    let validate = ValidateOptions {
+        strict: state.options.strict,
+        limits: Limits { max_request_bytes: limit, ..Limits::default() },
+    };
+    if let Err(e) = parse_request(&bytes, &validate) {
+        return refused(&e);
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        return error(StatusCode::BAD_REQUEST, "the request is not UTF-8");
+    };
+    let mut token = [0u8; 32];
+    if getrandom::fill(&mut token).is_err() {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "no random numbers for the job token");
+    }
+    let token = to_hex(&token);
+    let store = state.store.clone();
+    let queue = state.queue.clone();
+    let hash = sha256_hex(token.as_bytes());
+    let pushed = tokio::task::spawn_blocking(move || {
+        queue.push_new(|| {
+            let row = store.insert(&project, &text, &hash, now_ms())?;
+            Ok::<_, crate::StoreError>((row.id, row))
+        })
+    })
+    .await;
+    let row = match pushed {
+        Ok(Ok(Push::Queued(row))) => row,
+        Ok(Ok(Push::Full)) => {
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "the queue is full ({} jobs waiting): try again later",
+                    state.options.queue_capacity
+                ),
+            );
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return r;
+        }
+        Ok(Ok(Push::Stopping)) => {
+            let mut r = error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping");
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return r;
+        }
+        Ok(Err(e)) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    log(&state.options, format_args!("job {}: Queued", row.id));
+    let base = base_url(&state, &headers);
+    let mut response = json_response(StatusCode::OK, &job_json(&state, &row, &base));
+    if let Ok(v) = HeaderValue::from_str(&token) {
+        response.headers_mut().insert("x-job-token", v);
+    }
+    response
+}
+
+/// The body, or `None` when it is longer than `limit`; stops reading there.
+async fn read_limited(body: Body, limit: u64) -> Result<Option<Vec<u8>>, axum::Error> {
+    let mut body = body;
+    let mut out = Vec::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            if (out.len() + data.len()) as u64 > limit {
+                return Ok(None);
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(Some(out))
+}
+
+/// A 400 naming every violation (or a 413 for a request over the limit).
+fn refused(e: &RequestError) -> Response {
+    if let RequestError::TooLarge { .. } = e {
+        return error(StatusCode::PAYLOAD_TOO_LARGE, e.to_string());
+    }
+    let violations = match e {
+        RequestError::Invalid(v) => {
+            v.iter().map(|v| json!({"path": v.path, "message": v.reason})).collect()
+        }
+        _ => Vec::new(),
+    };
+    envelope(
+        StatusCode::BAD_REQUEST,
+        format!("the request was refused: {}", e.lines().join("; ")),
+        Some(("violations", Value::Array(violations))),
+    )
+}
+
+async fn get_job(
+    Extract(state): Extract<Shared>,
+    Path((project, job_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let bearer = bearer_ok(&state, &headers);
+    let job_token = headers.get("x-job-token").map(|v| v.as_bytes().to_vec());
+    if !bearer && job_token.is_none() {
+        return unauthorized();
+    }
+    let not_found = || error(StatusCode::NOT_FOUND, format!("no job {job_id:?} in this project"));
+    let Ok(id) = job_id.parse::<i64>() else {
+        return if bearer { not_found() } else { unauthorized() };
+    };
+    let store = state.store.clone();
+    let row = match tokio::task::spawn_blocking(move || store.get(id)).await {
+        Ok(Ok(row)) => row.filter(|r| r.project == project),
+        Ok(Err(e)) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    // Without the API token, the job's own token is the credential (as hosted).
+    let token_ok = |row: &JobRow| {
+        job_token
+            .as_ref()
+            .is_some_and(|t| same(sha256_hex(t).as_bytes(), row.token_hash.as_bytes()))
+    };
+    match row {
+        Some(row) if bearer || token_ok(&row) => {
+            let base = base_url(&state, &headers);
+            json_response(StatusCode::OK, &job_json(&state, &row, &base))
+        }
+        _ if bearer => not_found(),
+        _ => unauthorized(),
+    }
+}
+
+/// `http://<Host>` (or the public URL), for the file URLs.
+fn base_url(state: &State, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.options.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .map_or_else(|| state.options.listen.to_string(), str::to_string);
+    format!("http://{host}")
+}
+
+/// Percent-encodes a relative path for a URL, `/` kept.
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The job in the hosted shape, with the `progress` extension and signed absolute URLs.
+fn job_json(state: &State, row: &JobRow, base: &str) -> Value {
+    let result: Option<Value> = row.result.as_deref().and_then(|r| serde_json::from_str(r).ok());
+    let request: Option<ConvertRequest> = serde_json::from_str(&row.request).ok();
+    let expires = (now_ms() / 1000) as u64 + state.options.url_lifetime.as_secs();
+    let sign = |relative: &str| -> Value {
+        let signature = state.signer.sign(row.id, relative, expires);
+        Value::String(format!(
+            "{base}/files/{}/{}?expires={expires}&signature={signature}",
+            row.id,
+            url_path(relative)
+        ))
+    };
+    let (items, grayscale, pages) = match (&result, &request) {
+        (Some(result), _) => {
+            let mut pages = 0;
+            let items = result["items"]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .zip(
+                            request
+                                .iter()
+                                .flat_map(|r| r.items.iter())
+                                .map(Some)
+                                .chain(std::iter::repeat(None)),
+                        )
+                        .map(|(item, asked)| {
+                            let mut item = item.as_object().cloned().unwrap_or_default();
+                            let results = item.remove("results");
+                            let mut results = match results {
+                                Some(Value::Array(r)) => r,
+                                _ => Vec::new(),
+                            };
+                            pages += results.len();
+                            for page in &mut results {
+                                for key in ["pngUrl", "svgUrl"] {
+                                    if let Some(url) = page[key].as_str().map(str::to_string) {
+                                        page[key] = sign(&url);
+                                    }
+                                }
+                                if let Some(Value::Object(other)) = page.get_mut("otherUrls") {
+                                    for url in other.values_mut() {
+                                        if let Some(u) = url.as_str().map(str::to_string) {
+                                            *url = sign(&u);
+                                        }
+                                    }
+                                }
+                            }
+                            hosted_item(item, asked.map(|a| &a.file), results)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (items, result["grayscale"].as_bool().unwrap_or(true), (pages, pages))
+        }
+        (None, Some(request)) => {
+            let items = request
+                .items
+                .iter()
+                .map(|i| {
+                    let mut item = Map::new();
+                    if let Ok(Value::Object(file)) = serde_json::to_value(&i.file) {
+                        item.extend(file);
+                    }
+                    hosted_item(item, Some(&i.file), Vec::new())
+                })
+                .collect();
+            let grayscale = state.options.convert.grayscale.unwrap_or(request.grayscale);
+            let progress = match (row.status, state.running.get(row.id)) {
+                (JobStatus::Running, Some(job)) => {
+                    let p = job.progress();
+                    (p.pages_done, p.estimated_total())
+                }
+                _ => (0, request.items.len()),
+            };
+            (items, grayscale, progress)
+        }
+        (None, None) => (Vec::new(), true, (0, 0)),
+    };
+    let status = match row.status {
+        JobStatus::Queued => "Queued",
+        JobStatus::Running => "Running",
+        JobStatus::Completed => "Completed",
+        JobStatus::Failed => "Failed",
+    };
+    let mut job = json!({
+        "jobId": row.id,
+        "status": status,
+        "createdTime": row.created_time,
+        "startTime": row.start_time.unwrap_or(row.created_time),
+        "statusTime": row.status_time,
+        "grayscale": grayscale,
+        "items": items,
+        "progress": {"pagesDone": pages.0, "pagesTotal": pages.1},
+    });
+    if let Some(message) = &row.error_message {
+        job["errorMessage"] = Value::String(message.clone());
+    }
+    job
+}
+
+/// An item as the SDK reads it: `fileId` first (the given or the assigned one), the file
+/// reference, `results` always (empty while queued or when the file failed), the rest.
+fn hosted_item(
+    mut item: Map<String, Value>,
+    file: Option<&diagram_core::FileRef>,
+    results: Vec<Value>,
+) -> Value {
+    let mut out = Map::new();
+    let id = item.remove("fileId").or_else(|| file.map(|f| Value::from(assigned_file_id(f))));
+    out.insert("fileId".into(), id.unwrap_or(Value::Null));
+    for key in ["fileExternalId", "fileInstanceId"] {
+        if let Some(v) = item.remove(key) {
+            out.insert(key.into(), v);
+        }
+    }
+    out.insert("results".into(), Value::Array(results));
+    out.extend(item);
+    Value::Object(out)
+}
+
+async fn get_file(
+    Extract(state): Extract<Shared>,
+    Path((job_id, path)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let not_found = || error(StatusCode::NOT_FOUND, "no such file");
+    let Ok(id) = job_id.parse::<i64>() else {
+        return not_found();
+    };
+    // A path that could leave the job's folder is not a file of ours.
+    let safe = path.split('/').all(|part| {
+        !part.is_empty()
+            && part != "."
+            && part != ".."
+            && !part.bytes().any(|b| b == b'\\' || b == 0 || b.is_ascii_control())
+    });
+    if !safe {
+        return not_found();
+    }
+    let forbidden = |why: &str| error(StatusCode::FORBIDDEN, why.to_string());
+    let (Some(expires), Some(signature)) = (query.get("expires"), query.get("signature")) else {
+        return forbidden("the URL is not signed");
+    };
+    let Ok(expires) = expires.parse::<u64>() else {
+        return forbidden("the URL's signature does not match");
+    };
+    if !state.signer.verify(id, &path, expires, signature) {
+        return forbidden("the URL's signature does not match");
+    }
+    let now = (now_ms() / 1000) as u64;
+    if expires < now {
+        return forbidden("the URL has expired: get the job again for fresh URLs");
+    }
+    let dir = state.store.job_dir(id);
+    let file = dir.join(&path);
+    let content_type = match file.extension().and_then(|e| e.to_str()) {
+        Some("png") => "image/png",
+        Some("svg") => "image/svg+xml",
+        Some("json") => "application/json",
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript",
+        Some("jpeg" | "jpg") => "image/jpeg",
+        Some("xml" | "dzi") => "application/xml",
+        _ => "application/octet-stream",
+    };
+    let bytes = match tokio::task::spawn_blocking(move || {
+        // The real path must still be inside the job's folder (links followed).
+        let real = file.canonicalize()?;
+        if !real.starts_with(dir.canonicalize()?) || !real.is_file() {
+            return Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+        }
+        std::fs::read(real)
+    })
+    .await
+    {
+        Ok(Ok(bytes)) => bytes,
+        _ => return not_found(),
+    };
+    let mut r = (StatusCode::OK, bytes).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Our SVGs need no script and load nothing; say so, in case one is opened directly.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("private, max-age={}", expires - now)) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    r
+}
+
+async fn healthz(Extract(state): Extract<Shared>) -> Response {
+    json_response(StatusCode::OK, &json!({"status": "ok", "queued": state.queue.len()}))
+}
+
+async fn openapi() -> Response {
+    let mut r = (StatusCode::OK, OPENAPI).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_paths_are_encoded_so_that_the_router_decodes_them_back() {
+        assert_eq!(url_path("PH-ME-P-0003-001/page-1.png"), "PH-ME-P-0003-001/page-1.png");
+        assert_eq!(url_path("a%20b~2/page-1.svg"), "a%2520b~2/page-1.svg");
+        assert_eq!(url_path("sp/x y?#"), "sp/x%20y%3F%23");
+    }
+
+    #[test]
+    fn comparison_is_exact() {
+        assert!(same(b"abc", b"abc"));
+        assert!(!same(b"abc", b"abd"));
+        assert!(!same(b"abc", b"ab"));
+        assert!(!same(b"", b"a"));
+    }
+
+    #[test]
+    fn every_route_is_in_the_openapi_document_and_nothing_else() {
+        let doc: Value = serde_json::from_str(OPENAPI).unwrap();
+        let mut documented: Vec<(String, String)> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, ops)| {
+                ops.as_object().unwrap().keys().map(move |m| (m.clone(), path.clone()))
+            })
+            .filter(|(m, _)| m != "parameters")
+            .collect();
+        documented.sort();
+        let mut routes: Vec<(String, String)> =
+            ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+        routes.sort();
+        assert_eq!(documented, routes);
+    }
+}
