@@ -151,7 +151,7 @@ fn report(job: &Job, out: &std::path::Path, elapsed: Duration, quiet: bool) -> u
             match &page.error_message {
                 Some(e) => {
                     pages_failed += 1;
-                    eprintln!("{} page {}: {}", item.file, page.page, escape_controls(e));
+                    eprintln!("{}: {}", item.file, page_message(page.page, e));
                 }
                 None => pages_ok += 1,
             }
@@ -175,5 +175,35 @@ fn report(job: &Job, out: &std::path::Path, elapsed: Duration, quiet: bool) -> u
         exit::PARTIAL
     } else {
         exit::OK
+    }
+}
+
+/// `page 2: why`, without naming the page twice when the message already starts with it
+/// (the renderer's messages do: "page 2: rendering stopped at the time limit").
+fn page_message(page: u32, message: &str) -> String {
+    let message = escape_controls(message);
+    let named = format!("page {page}");
+    match message.strip_prefix(named.as_str()) {
+        Some(rest) if rest.starts_with(':') || rest.starts_with(' ') => message.into_owned(),
+        _ => format!("{named}: {message}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_message;
+
+    #[test]
+    fn a_page_error_names_its_page_once() {
+        assert_eq!(page_message(2, "the page is empty"), "page 2: the page is empty");
+        assert_eq!(
+            page_message(2, "page 2: rendering stopped at the time limit"),
+            "page 2: rendering stopped at the time limit"
+        );
+        assert_eq!(page_message(2, "page 2 is damaged: x"), "page 2 is damaged: x");
+        // Another page's number, or a longer number, is not this page's prefix.
+        assert_eq!(page_message(2, "page 21: x"), "page 2: page 21: x");
+        assert_eq!(page_message(1, "page 3: x"), "page 1: page 3: x");
+        assert_eq!(page_message(1, "bad\x1b[31m"), "page 1: bad\\u{1b}[31m");
     }
 }
