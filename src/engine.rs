@@ -46,17 +46,18 @@ pub struct Converter {
     workers: Arc<OnceLock<Option<WorkerPool>>>,
 }
 
-/// An opened file: the document itself, or the bytes a worker process opened.
-enum Opened {
+/// An opened file: the document itself, or the bytes a worker process opened, with the
+/// pool whose workers convert its pages.
+enum Opened<'a> {
     Local(Document),
-    Remote(RemoteFile),
+    Remote(RemoteFile, &'a WorkerPool),
 }
 
-impl Opened {
+impl Opened<'_> {
     fn page_count(&self) -> usize {
         match self {
             Opened::Local(doc) => doc.page_count(),
-            Opened::Remote(file) => file.page_count(),
+            Opened::Remote(file, _) => file.page_count(),
         }
     }
 }
@@ -265,7 +266,9 @@ impl Converter {
                         None => Document::open(bytes, limits)
                             .map(Opened::Local)
                             .map_err(FileError::Open),
-                        Some(workers) => workers.open(bytes, limits, job).map(Opened::Remote),
+                        Some(workers) => workers
+                            .open(bytes, limits, job)
+                            .map(|file| Opened::Remote(file, workers)),
                     }
                 }))
                 .unwrap_or_else(|p| Err(FileError::Crashed(panic_message(&p))));
@@ -299,8 +302,8 @@ impl Converter {
                         let outcome = if job.is_cancelled() {
                             Err(PageError::Cancelled)
                         } else {
-                            match (&*doc, workers) {
-                                (Opened::Local(doc), _) => convert_page_guarded(
+                            match &*doc {
+                                Opened::Local(doc) => convert_page_guarded(
                                     doc,
                                     index,
                                     &annotations,
@@ -308,7 +311,7 @@ impl Converter {
                                     #[cfg(feature = "fault-injection")]
                                     fault,
                                 ),
-                                (Opened::Remote(file), Some(workers)) => workers.convert(
+                                Opened::Remote(file, workers) => workers.convert(
                                     file,
                                     index,
                                     &annotations,
@@ -317,7 +320,6 @@ impl Converter {
                                     #[cfg(feature = "fault-injection")]
                                     fault,
                                 ),
-                                (Opened::Remote(_), None) => Err(PageError::NotConverted),
                             }
                             .and_then(|converted| {
                                 store(sink, PageAt { item: i, file, key, page }, converted)
