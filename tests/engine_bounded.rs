@@ -5,7 +5,7 @@ mod engine_support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diagram_convert::{
     Converter, DirResolver, Fault, FileResolver, MemorySink, PageOutput, ResolveError, Sink,
@@ -39,14 +39,31 @@ impl FileResolver for CountingResolver {
     }
 }
 
-/// A slow store, so that pages pile up if nothing holds them back.
-struct SlowSink(MemorySink, Arc<Counter>);
+/// A store that holds each page until the engine has scheduled `bound` pages that are not
+/// stored yet (or every page), so that the bound is reached whatever the timing: pages
+/// pile up as far as the engine lets them. An engine that stops short of the bound gets
+/// its pages stored after a timeout, and the test then sees the shortfall.
+struct HoldingSink {
+    inner: MemorySink,
+    counter: Arc<Counter>,
+    bound: usize,
+    total: usize,
+}
 
-impl Sink for SlowSink {
+impl Sink for HoldingSink {
     fn page(&self, output: PageOutput<'_>) -> Result<StoredPage, SinkError> {
-        std::thread::sleep(Duration::from_millis(40));
-        let stored = self.0.page(output)?;
-        self.1.stored.fetch_add(1, Ordering::SeqCst);
+        let c = &self.counter;
+        let give_up = Instant::now() + Duration::from_secs(5);
+        loop {
+            let scheduled = c.scheduled.load(Ordering::SeqCst);
+            let waiting = scheduled - c.stored.load(Ordering::SeqCst);
+            if waiting >= self.bound || scheduled == self.total || Instant::now() > give_up {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let stored = self.inner.page(output)?;
+        c.stored.fetch_add(1, Ordering::SeqCst);
         Ok(stored)
     }
 }
@@ -61,10 +78,15 @@ fn pages_in_flight_never_exceed_threads_plus_one() {
     for threads in [1, 2, 3] {
         let counter = Arc::new(Counter::default());
         let resolver = CountingResolver(DirResolver::new(dir.path()).unwrap(), counter.clone());
-        let sink = SlowSink(MemorySink::new(), counter.clone());
+        let sink = HoldingSink {
+            inner: MemorySink::new(),
+            counter: counter.clone(),
+            bound: threads + 1,
+            total: 30,
+        };
         let job = Converter::new(options(threads)).convert(request(json), &resolver, &sink);
         assert_eq!(job.status, JobStatus::Completed);
-        assert_eq!(sink.0.pages().len(), 30);
+        assert_eq!(sink.inner.pages().len(), 30);
         let max = counter.max_in_flight.load(Ordering::SeqCst);
         // Pages are scheduled ahead up to the bound, and never past it.
         assert_eq!(max, threads + 1, "threads {threads}");

@@ -140,7 +140,9 @@ fn a_renderer_panic_fails_only_its_page() {
 #[test]
 fn a_page_past_the_time_limit_is_stopped() {
     let dir = files_dir();
-    let resolver = faulty(&dir, &[("four.pdf", 3, Fault::Stall(Duration::from_secs(3)))]);
+    // A stall 200 times the limit: only the deadline can end it in time, however loaded
+    // the machine (a page that ran its course would come out converted, not stopped).
+    let resolver = faulty(&dir, &[("four.pdf", 3, Fault::Stall(Duration::from_secs(60)))]);
     let o = diagram_convert::ConvertOptions {
         limits: Limits { page_time_limit: Some(Duration::from_millis(300)), ..Limits::default() },
         ..options(2)
