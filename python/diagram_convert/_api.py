@@ -44,8 +44,8 @@ def _worker_command() -> Tuple[str, List[str]]:
 class Converter:
     """A converter with fixed options, kept across calls: it owns the engine's thread
     pool and, with ``isolation="workers"``, its worker processes, started by the first
-    conversion and reused by the next ones. ``convert()`` keeps a few of these, one per
-    set of options.
+    conversion and reused by the next ones. ``convert()`` keeps a few of these idle, by
+    options, and reuses them.
 
     Options: ``dpi`` (150), ``threads`` (None: one per core), ``renderer`` ("hayro" or
     "pdfium", the latter through an installed pypdfium2), ``formats`` (("png", "svg")),
@@ -53,7 +53,10 @@ class Converter:
     ``svg_page`` ("auto", "vector" or "raster"), ``page_timeout`` (120 s, None for none),
     ``isolation`` ("workers": each page in a worker process, so no file can abort this
     interpreter; or "in-process"), ``worker_memory`` (each worker's memory limit in
-    bytes, 1 GiB; None for none)."""
+    bytes, 1 GiB; None for none).
+
+    Jobs run at once on one converter share its threads; to convert in parallel from
+    several Python threads, give each its own converter (``convert()`` does)."""
 
     def __init__(
         self,
@@ -121,27 +124,40 @@ class Converter:
         return ConvertResults(json.loads(job), pages, out_path, aliases)
 
 
-_CACHE_SIZE = 4
-_converters: "OrderedDict[Tuple[Any, ...], Converter]" = OrderedDict()
-_converters_lock = threading.Lock()
+_IDLE_KEPT = 4
+_idle: "OrderedDict[Tuple[Any, ...], List[Converter]]" = OrderedDict()
+_idle_lock = threading.Lock()
 
 
-def _converter(options: Dict[str, Any]) -> Converter:
-    """A kept converter for these options, so that repeated ``convert`` calls reuse one
-    pool of threads and worker processes (at most a few sets of options are kept)."""
-    key = tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in options.items()))
-    with _converters_lock:
-        found = _converters.get(key)
-        if found is not None:
-            _converters.move_to_end(key)
-            return found
-    made = Converter(**options)
-    with _converters_lock:
-        found = _converters.setdefault(key, made)
-        _converters.move_to_end(key)
-        while len(_converters) > _CACHE_SIZE:
-            _converters.popitem(last=False)
-        return found
+class _Lease:
+    """A converter for these options, taken from the idle ones or made, and kept idle
+    again afterwards (at most a few, the least recently used dropped first). Calls that
+    run at once get converters of their own, so two threads converting with
+    ``threads=1`` each have their own thread (or worker process) and run in parallel;
+    calls one after another reuse one pool."""
+
+    def __init__(self, options: Dict[str, Any]) -> None:
+        self.key = tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in options.items()))
+        self.options = options
+
+    def __enter__(self) -> Converter:
+        with _idle_lock:
+            kept = _idle.get(self.key)
+            if kept:
+                self.converter = kept.pop()
+                return self.converter
+        self.converter = Converter(**self.options)
+        return self.converter
+
+    def __exit__(self, *exc: Any) -> None:
+        with _idle_lock:
+            _idle.setdefault(self.key, []).append(self.converter)
+            _idle.move_to_end(self.key)
+            while sum(len(v) for v in _idle.values()) > _IDLE_KEPT:
+                oldest = next(iter(_idle))
+                _idle[oldest].pop(0)
+                if not _idle[oldest]:
+                    del _idle[oldest]
 
 
 def convert(
@@ -179,10 +195,9 @@ def convert(
     raises :class:`RequestError` with every violation; files and pages that fail are
     reported in the results (``error_message``), as the hosted service does. Further
     keyword options are :class:`Converter`'s (``isolation``, ``grayscale``, ...)."""
-    converter = _converter(
-        dict(options, dpi=float(dpi), threads=threads, renderer=renderer, formats=tuple(formats))
-    )
-    return converter.convert(request, files, out, strict=strict, memory_budget=memory_budget)
+    options = dict(options, dpi=float(dpi), threads=threads, renderer=renderer, formats=tuple(formats))
+    with _Lease(options) as converter:
+        return converter.convert(request, files, out, strict=strict, memory_budget=memory_budget)
 
 
 def validate(request: Any, strict: bool = False) -> List[Violation]:

@@ -61,7 +61,7 @@ def manifest(
 ) -> List[Dict[str, Any]]:
     """The input rows ``{"path", "key", "annotations"}`` (annotations as JSON text) of:
 
-    - a folder: every file in it and below with a diagram extension, sorted;
+    - a folder: every file in it and below with a diagram extension, sorted by path;
     - a manifest file: ``.jsonl`` rows ``{"path": ..., "annotations": [...]}`` or
       ``.txt`` with one path per line (relative paths are relative to the manifest);
     - a list of paths or of such dicts.
@@ -78,6 +78,7 @@ def manifest(
             for name in sorted(names):
                 if os.path.splitext(name)[1].lower() in EXTENSIONS:
                     entries.append({"path": os.path.join(folder, name)})
+        entries.sort(key=lambda e: os.path.relpath(e["path"], root).split(os.sep))
     elif isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         base = os.path.dirname(os.path.abspath(path))
