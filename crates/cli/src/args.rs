@@ -104,6 +104,12 @@ pub struct JobArgs {
     /// The output folder (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Convert one shard of the request's items: shard K of N (K from 0) is every N-th
+    /// item from item K, so N jobs cover every file once (each shard at most 50 items; the
+    /// whole request may have more). `N` alone takes K from $JOB_COMPLETION_INDEX, as set
+    /// in each pod of a Kubernetes Indexed Job.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::ShardArg>,
     #[command(flatten)]
     pub convert: ConvertArgs,
 }

@@ -5,6 +5,7 @@ mod args;
 mod render;
 mod run;
 mod serve;
+mod shard;
 
 use std::process::ExitCode;
 

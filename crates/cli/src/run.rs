@@ -14,14 +14,33 @@ use diagram_core::{
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::{ConvertArgs, IsolationArg, JobArgs, RendererArg, SvgPageArg};
-use crate::exit;
+use crate::{exit, shard};
 
 /// `diagram-convert job`.
 pub fn job(args: JobArgs) -> u8 {
-    let validate = ValidateOptions { strict: args.convert.strict, ..Default::default() };
+    let mut validate = ValidateOptions { strict: args.convert.strict, ..Default::default() };
+    let shard =
+        match args.shard.map(|s| s.resolve(std::env::var(shard::INDEX_VARIABLE).ok().as_deref())) {
+            None => None,
+            Some(Ok(shard)) => Some(shard),
+            Some(Err(e)) => {
+                eprintln!("diagram-convert: {e}");
+                return exit::USAGE_OR_IO;
+            }
+        };
+    if shard.is_some() {
+        validate.limits = shard::whole_request_limits();
+    }
     let request = match read_request(&args.request, &validate) {
         Ok(r) => r,
         Err(e) => return crate::refused(&e),
+    };
+    let request = match shard {
+        None => request,
+        Some(s) => match shard::split(request, s, Limits::default().max_items) {
+            Ok(r) => r,
+            Err(e) => return crate::refused(&e),
+        },
     };
     let resolver = match DirResolver::new(&args.files) {
         Ok(r) => r,
