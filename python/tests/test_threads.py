@@ -59,7 +59,8 @@ def test_ctrl_c_cancels_the_conversion_and_raises_keyboard_interrupt(tmp_path):
         stop.set()
         watcher.join()
     written = list(out.glob("*/page-*.png"))
-    assert 1 <= len(written) < 13, "the job stopped early: pages after the interrupt were not converted"
+    assert len(names) == 10
+    assert 1 <= len(written) < len(names), "the job stopped early: pages after the interrupt were not converted"
     assert not (out / "job.json").exists() or '"the job was cancelled"' in (out / "job.json").read_text()
     # The converter is usable afterwards.
     again = dc.convert({"items": req["items"][:1]}, VALHALL, dpi=30, threads=1)
