@@ -22,12 +22,9 @@ step() {
     echo "== $name: $((SECONDS - start)) s"
 }
 
-# The versions the suite was last run with (ray[data] brings pandas and pyarrow).
-PACKAGES=(maturin==1.16.0 pytest==9.2.0 cognite-sdk==8.22.0 "ray[data]==2.60.0" pillow==13.0.0 numpy==2.4.6)
-
+# The pinned packages, one list for the whole suite: scripts/requirements-test.txt.
 make_venv() {
-    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "${PACKAGES[@]}"
+    bash scripts/venv.sh
 }
 
 build_cli() {
