@@ -31,8 +31,7 @@ pub fn serve(args: ServeArgs) -> u8 {
     options.cors_origin = args.cors_origin.clone();
     options.convert = crate::run::options(&args.convert, None);
     options.strict = args.convert.strict;
-    options.max_request_bytes = args.max_request << 20;
-    options.convert.limits.max_request_bytes = options.max_request_bytes;
+    options.convert.limits.max_request_bytes = args.max_request << 20;
     options.url_lifetime = Duration::from_secs(args.url_lifetime);
     options.retention = Duration::from_secs_f64(args.retention * 3600.0);
     options.queue_capacity = args.queue as usize;

@@ -14,9 +14,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use diagram_core::{
-    parse_request, ConvertRequest, JobStatus, Limits, RequestError, ValidateOptions,
-};
+use diagram_core::{parse_request, ConvertRequest, Job, JobStatus, RequestError};
 use http_body_util::BodyExt;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -25,7 +23,7 @@ use crate::ids::assigned_file_id;
 use crate::log::log;
 use crate::runner::{Push, Queue, Running};
 use crate::sign::{to_hex, Signer};
-use crate::store::{now_ms, JobRow, Store};
+use crate::store::{now_ms, status_name, JobRow, Store};
 use crate::{Auth, ServeOptions};
 
 /// What every handler shares.
@@ -173,7 +171,7 @@ async fn post_convert(
     if !bearer_ok(&state, &headers) {
         return unauthorized();
     }
-    let limit = state.options.max_request_bytes;
+    let limit = state.options.max_request_bytes();
     let too_large = |size: &str| {
         error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -218,11 +216,7 @@ async fn post_convert(
     } else {
         raw
     };
-    let validate = ValidateOptions {
-        strict: state.options.strict,
-        limits: Limits { max_request_bytes: limit, ..Limits::default() },
-    };
-    if let Err(e) = parse_request(&bytes, &validate) {
+    if let Err(e) = parse_request(&bytes, &state.options.validate_options()) {
         return refused(&e);
     }
     let Ok(text) = String::from_utf8(bytes) else {
@@ -372,94 +366,48 @@ fn url_path(path: &str) -> String {
 
 /// The job in the hosted shape, with the `progress` extension and signed absolute URLs.
 fn job_json(state: &State, row: &JobRow, base: &str) -> Value {
-    let result: Option<Value> = row.result.as_deref().and_then(|r| serde_json::from_str(r).ok());
-    let request: Option<ConvertRequest> = serde_json::from_str(&row.request).ok();
     let expires = (now_ms() / 1000) as u64 + state.options.url_lifetime.as_secs();
-    let sign = |relative: &str| -> Value {
+    let sign = |relative: &mut String| {
         let signature = state.signer.sign(row.id, relative, expires);
-        Value::String(format!(
+        *relative = format!(
             "{base}/files/{}/{}?expires={expires}&signature={signature}",
             row.id,
             url_path(relative)
-        ))
+        );
     };
-    let (items, grayscale, pages) = match (&result, &request) {
-        (Some(result), _) => {
-            let mut pages = 0;
-            let items = result["items"]
-                .as_array()
-                .map(|items| {
-                    items
-                        .iter()
-                        .zip(
-                            request
-                                .iter()
-                                .flat_map(|r| r.items.iter())
-                                .map(Some)
-                                .chain(std::iter::repeat(None)),
-                        )
-                        .map(|(item, asked)| {
-                            let mut item = item.as_object().cloned().unwrap_or_default();
-                            let results = item.remove("results");
-                            let mut results = match results {
-                                Some(Value::Array(r)) => r,
-                                _ => Vec::new(),
-                            };
-                            pages += results.len();
-                            for page in &mut results {
-                                for key in ["pngUrl", "svgUrl"] {
-                                    if let Some(url) = page[key].as_str().map(str::to_string) {
-                                        page[key] = sign(&url);
-                                    }
-                                }
-                                if let Some(Value::Object(other)) = page.get_mut("otherUrls") {
-                                    for url in other.values_mut() {
-                                        if let Some(u) = url.as_str().map(str::to_string) {
-                                            *url = sign(&u);
-                                        }
-                                    }
-                                }
-                            }
-                            hosted_item(item, asked.map(|a| &a.file), results)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            (items, result["grayscale"].as_bool().unwrap_or(true), (pages, pages))
-        }
-        (None, Some(request)) => {
-            let items = request
-                .items
-                .iter()
-                .map(|i| {
-                    let mut item = Map::new();
-                    if let Ok(Value::Object(file)) = serde_json::to_value(&i.file) {
-                        item.extend(file);
-                    }
-                    hosted_item(item, Some(&i.file), Vec::new())
-                })
-                .collect();
-            let grayscale = state.options.convert.grayscale.unwrap_or(request.grayscale);
-            let progress = match (row.status, state.running.get(row.id)) {
-                (JobStatus::Running, Some(job)) => {
-                    let p = job.progress();
-                    (p.pages_done, p.estimated_total())
+    let finished: Option<Job> = row.result.as_deref().and_then(|r| serde_json::from_str(r).ok());
+    let (items, grayscale, pages) = if let Some(mut job) = finished {
+        let mut pages = 0;
+        let items = job
+            .items
+            .iter_mut()
+            .map(|item| {
+                for page in item.results.iter_mut().flatten() {
+                    pages += 1;
+                    page.png_url.iter_mut().chain(page.svg_url.iter_mut()).for_each(&sign);
+                    page.other_urls.values_mut().for_each(&sign);
                 }
-                _ => (0, request.items.len()),
-            };
-            (items, grayscale, progress)
-        }
-        (None, None) => (Vec::new(), true, (0, 0)),
-    };
-    let status = match row.status {
-        JobStatus::Queued => "Queued",
-        JobStatus::Running => "Running",
-        JobStatus::Completed => "Completed",
-        JobStatus::Failed => "Failed",
+                hosted_item(&*item, &item.file)
+            })
+            .collect();
+        (items, job.grayscale, (pages, pages))
+    } else if let Ok(request) = serde_json::from_str::<ConvertRequest>(&row.request) {
+        let items = request.items.iter().map(|i| hosted_item(&i.file, &i.file)).collect();
+        let grayscale = state.options.convert.grayscale.unwrap_or(request.grayscale);
+        let progress = match (row.status, state.running.get(row.id)) {
+            (JobStatus::Running, Some(job)) => {
+                let p = job.progress();
+                (p.pages_done, p.estimated_total())
+            }
+            _ => (0, request.items.len()),
+        };
+        (items, grayscale, progress)
+    } else {
+        (Vec::new(), true, (0, 0))
     };
     let mut job = json!({
         "jobId": row.id,
-        "status": status,
+        "status": status_name(row.status),
         "createdTime": row.created_time,
         "startTime": row.start_time.unwrap_or(row.created_time),
         "statusTime": row.status_time,
@@ -473,22 +421,23 @@ fn job_json(state: &State, row: &JobRow, base: &str) -> Value {
     job
 }
 
-/// An item as the SDK reads it: `fileId` first (the given or the assigned one), the file
+/// An item as the SDK reads it, from a result item or, while the job waits, from the
+/// request's file reference: `fileId` first (the given or the assigned one), the file
 /// reference, `results` always (empty while queued or when the file failed), the rest.
-fn hosted_item(
-    mut item: Map<String, Value>,
-    file: Option<&diagram_core::FileRef>,
-    results: Vec<Value>,
-) -> Value {
+fn hosted_item(item: &impl serde::Serialize, file: &diagram_core::FileRef) -> Value {
+    let mut item = match serde_json::to_value(item) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
     let mut out = Map::new();
-    let id = item.remove("fileId").or_else(|| file.map(|f| Value::from(assigned_file_id(f))));
-    out.insert("fileId".into(), id.unwrap_or(Value::Null));
+    let id = item.remove("fileId").unwrap_or_else(|| Value::from(assigned_file_id(file)));
+    out.insert("fileId".into(), id);
     for key in ["fileExternalId", "fileInstanceId"] {
         if let Some(v) = item.remove(key) {
             out.insert(key.into(), v);
         }
     }
-    out.insert("results".into(), Value::Array(results));
+    out.insert("results".into(), item.remove("results").unwrap_or(Value::Array(Vec::new())));
     out.extend(item);
     Value::Object(out)
 }
@@ -528,14 +477,11 @@ async fn get_file(
     }
     let dir = state.store.job_dir(id);
     let file = dir.join(&path);
+    // The engine writes PNG and SVG pages (and job.json); anything else is plain bytes.
     let content_type = match file.extension().and_then(|e| e.to_str()) {
         Some("png") => "image/png",
         Some("svg") => "image/svg+xml",
         Some("json") => "application/json",
-        Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript",
-        Some("jpeg" | "jpg") => "image/jpeg",
-        Some("xml" | "dzi") => "application/xml",
         _ => "application/octet-stream",
     };
     let bytes = match tokio::task::spawn_blocking(move || {

@@ -64,10 +64,11 @@ pub struct ServeOptions {
     /// How the engine converts pages. Default: [`ConvertOptions::default`].
     pub convert: ConvertOptions,
     /// Refuse `polygon` regions as the hosted service does. Default: `false`.
+    ///
+    /// Requests are validated against `convert.limits`, the limits the engine checks
+    /// again when it runs the job; its `max_request_bytes` (default 64 MiB) bounds the
+    /// body before and after gzip decompression.
     pub strict: bool,
-    /// The largest request body, before and after gzip decompression. Default: the
-    /// engine's request limit, 64 MiB ([`diagram_core::Limits::max_request_bytes`]).
-    pub max_request_bytes: u64,
     /// How long a signed file URL stays valid. Default: 10 minutes, as hosted.
     pub url_lifetime: Duration,
     /// How long a finished job and its files are kept after it ended. Default: 24 hours.
@@ -94,7 +95,6 @@ impl ServeOptions {
             public_url: None,
             convert: ConvertOptions::default(),
             strict: false,
-            max_request_bytes: diagram_core::Limits::default().max_request_bytes,
             url_lifetime: Duration::from_secs(600),
             retention: Duration::from_secs(24 * 3600),
             queue_capacity: 64,
@@ -102,6 +102,16 @@ impl ServeOptions {
             cors_origin: None,
             log: true,
         }
+    }
+
+    /// How requests are validated, on POST and again when a stored job starts.
+    pub fn validate_options(&self) -> diagram_core::ValidateOptions {
+        diagram_core::ValidateOptions { strict: self.strict, limits: self.convert.limits.clone() }
+    }
+
+    /// The largest request body, before and after decompression.
+    pub fn max_request_bytes(&self) -> u64 {
+        self.convert.limits.max_request_bytes
     }
 
     /// The number of jobs run at once.
@@ -217,12 +227,9 @@ impl Server {
         })?;
         let store = Arc::new(store::Store::open(&options.store)?);
         let signer = sign::Signer::load_or_create(&options.store.join("signing-key"))?;
-        let log = options.log;
         let recovered = store.recover(store::now_ms())?;
         for line in &recovered.log {
-            if log {
-                eprintln!("{line}");
-            }
+            log::log(&options, format_args!("{line}"));
         }
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
@@ -231,7 +238,7 @@ impl Server {
             .local_addr()
             .map_err(|source| ServeError::Listen { addr: options.listen, source })?;
         // Printed before a job can start: tests read the port from it.
-        if log {
+        if options.log {
             eprintln!("diagram-convert serve: listening on http://{addr}");
         }
         let options = Arc::new(options);

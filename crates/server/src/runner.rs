@@ -11,7 +11,7 @@ use std::time::Duration;
 use diagram_convert::{
     Converter, DirResolver, DirSink, JobHandle, PageOutput, Sink, SinkError, StoredPage,
 };
-use diagram_core::{parse_request, Job, JobStatus, ValidateOptions};
+use diagram_core::{parse_request, Job, JobStatus};
 
 use crate::log::log;
 use crate::store::{now_ms, Store};
@@ -220,12 +220,7 @@ fn run_job(
     converter: &Converter,
     running: &Running,
 ) {
-    let fail = |message: String| {
-        log(options, format_args!("job {id}: Running -> Failed: {message}"));
-        if let Err(e) = store.finish(id, JobStatus::Failed, None, Some(&message), now_ms()) {
-            log(options, format_args!("job {id}: cannot be stored: {e}"));
-        }
-    };
+    let fail = |message: String| fail(id, &message, options, store);
     let row = match store.start(id, now_ms()) {
         Ok(Some(row)) => row,
         Ok(None) => return,
@@ -235,8 +230,7 @@ fn run_job(
         }
     };
     log(options, format_args!("job {id}: Queued -> Running (attempt {})", row.attempts));
-    let validate = ValidateOptions { strict: options.strict, ..Default::default() };
-    let request = match parse_request(row.request.as_bytes(), &validate) {
+    let request = match parse_request(row.request.as_bytes(), &options.validate_options()) {
         Ok(r) => r,
         Err(e) => {
             return fail(format!("the stored request is no longer valid: {}", e.lines().join("; ")))
@@ -263,14 +257,19 @@ fn run_job(
     finish(id, &job, options, store);
 }
 
+/// Ends a running job as failed, with the reason, and logs it.
+fn fail(id: i64, message: &str, options: &ServeOptions, store: &Store) {
+    log(options, format_args!("job {id}: Running -> Failed: {message}"));
+    if let Err(e) = store.finish(id, JobStatus::Failed, None, Some(message), now_ms()) {
+        log(options, format_args!("job {id}: cannot be stored: {e}"));
+    }
+}
+
+/// Stores a job the engine ran to its end, and logs the transition.
 fn finish(id: i64, job: &Job, options: &ServeOptions, store: &Store) {
     let result = match serde_json::to_string(job) {
         Ok(json) => json,
-        Err(e) => {
-            let message = format!("cannot serialise the job: {e}");
-            let _ = store.finish(id, JobStatus::Failed, None, Some(&message), now_ms());
-            return;
-        }
+        Err(e) => return fail(id, &format!("cannot serialise the job: {e}"), options, store),
     };
     let (pages, failed) = job
         .items

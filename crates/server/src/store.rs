@@ -86,7 +86,8 @@ pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-fn status_name(s: JobStatus) -> &'static str {
+/// The status as the hosted shape and the database spell it.
+pub fn status_name(s: JobStatus) -> &'static str {
     match s {
         JobStatus::Queued => "Queued",
         JobStatus::Running => "Running",
