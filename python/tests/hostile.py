@@ -8,11 +8,19 @@ import zlib
 def pdf(page_dict: bytes, content: bytes, extra: list = ()) -> bytes:
     """A one-page PDF: ``page_dict`` is the page's dictionary body (without Contents),
     ``extra`` more objects numbered from 5."""
+    stream = b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"
+    return assemble(page_dict, stream, extra)
+
+
+def assemble(page_dict: bytes, contents: bytes, extra: list = ()) -> bytes:
+    """A one-page PDF from the page's dictionary body (without Contents), its content
+    stream object ``contents`` (object 4) and ``extra`` objects numbered from 5, with its
+    cross-reference table."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R " + page_dict + b" /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        contents,
         *extra,
     ]
     out = b"%PDF-1.5\n"
@@ -40,18 +48,4 @@ def predictor_content(columns: int = 1 << 31, colors: int = 3) -> bytes:
     data = zlib.compress(b"\x00" + b"0 g 0 0 10 10 re f" * 4)
     body = b"<< /Length %d /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns %d /Colors %d >> >>\nstream\n" % (
         len(data), columns, colors)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << >> /Contents 4 0 R >>",
-        body + data + b"\nendstream",
-    ]
-    out = b"%PDF-1.5\n"
-    offsets = []
-    for number, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return out
+    return assemble(b"/MediaBox [0 0 200 200] /Resources << >>", body + data + b"\nendstream")

@@ -158,6 +158,13 @@ impl Server {
         Server { child, addr, log, reader: Some(reader) }
     }
 
+    /// A server on `store` that kills itself (SIGKILL) right after it stores a job's
+    /// first page.
+    fn start_crashing(store: &Path) -> Server {
+        let fault = [("DIAGRAM_CONVERT_SERVE_FAULT", "kill-after-page")];
+        Server::start(store, &fixture_files(), &[], &fault)
+    }
+
     /// Waits for the server to exit and for the last of its log.
     fn wait(&mut self) -> std::process::ExitStatus {
         let status = self.child.wait().unwrap();
@@ -538,12 +545,7 @@ fn a_kill_9_in_the_middle_of_a_job_loses_nothing() {
     let done_before = calm.post(&request(), &[]).json()["jobId"].as_i64().unwrap();
     assert_eq!(calm.wait_finished(done_before)["status"], "Completed");
     drop(calm);
-    let mut server = Server::start(
-        &store,
-        &fixture_files(),
-        &[],
-        &[("DIAGRAM_CONVERT_SERVE_FAULT", "kill-after-page")],
-    );
+    let mut server = Server::start_crashing(&store);
     let r = server.post(&request(), &[]);
     assert_eq!(r.status, 200);
     let id = r.json()["jobId"].as_i64().unwrap();
@@ -569,22 +571,12 @@ fn a_kill_9_in_the_middle_of_a_job_loses_nothing() {
     let id2 = server.post(&request(), &[]).json()["jobId"].as_i64().unwrap();
     server.wait_finished(id2);
     drop(server);
-    let mut crashing = Server::start(
-        &store,
-        &fixture_files(),
-        &[],
-        &[("DIAGRAM_CONVERT_SERVE_FAULT", "kill-after-page")],
-    );
+    let mut crashing = Server::start_crashing(&store);
     let id3 = crashing.post(&request(), &[]).json()["jobId"].as_i64().unwrap();
     assert_eq!(crashing.wait().signal(), Some(9));
     drop(crashing);
     // On restart it runs again (attempt 2) and brings the server down again.
-    let mut crashing = Server::start(
-        &store,
-        &fixture_files(),
-        &[],
-        &[("DIAGRAM_CONVERT_SERVE_FAULT", "kill-after-page")],
-    );
+    let mut crashing = Server::start_crashing(&store);
     assert_eq!(crashing.wait().signal(), Some(9));
     assert!(crashing.log().contains(&format!("job {id3}: Queued -> Running (attempt 2)")));
     drop(crashing);
