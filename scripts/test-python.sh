@@ -43,7 +43,7 @@ build_wheel() {
 }
 
 install_wheel() {
-    "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps \
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps \
         target/wheels/diagram_convert-*.whl
 }
 
