@@ -156,6 +156,45 @@ impl<'a> Regions<'a> {
         Self { regions }
     }
 
+    /// diagram-convert patch: the regions of one band of a scene `width` pixels wide, whose
+    /// row 0 is the scene's strip row `first_row`: up to `row_count` strip rows, as many
+    /// as the target's height holds. Each region keeps its scene row index, so fine
+    /// rasterization reads that row's commands and samples paints and masks at scene
+    /// coordinates.
+    pub(crate) fn band(
+        target: &'a mut PixmapMut<'_>,
+        width: u16,
+        first_row: usize,
+        row_count: usize,
+    ) -> Self {
+        let width = width.min(target.width());
+        let height = target.height();
+        if width == 0 || height == 0 {
+            return Self {
+                regions: Vec::new(),
+            };
+        }
+        let row_count = row_count.min(usize::from(height).div_ceil(Tile::HEIGHT as usize));
+        let stride = usize::from(target.width()) * COLOR_COMPONENTS;
+        let mut remaining = &mut target.data_mut()[..usize::from(height) * stride];
+        let mut regions = Vec::with_capacity(row_count);
+        for i in 0..row_count {
+            let row_y = i as u16 * Tile::HEIGHT;
+            let row_height = (height - row_y).min(Tile::HEIGHT);
+            let (buffer, rest) = remaining.split_at_mut(usize::from(row_height) * stride);
+            regions.push(Region::from_rows(
+                first_row + i,
+                width,
+                row_height,
+                stride,
+                0,
+                buffer,
+            ));
+            remaining = rest;
+        }
+        Self { regions }
+    }
+
     pub(crate) fn update(&mut self, func: impl FnMut(&mut Region<'_>)) {
         self.regions.iter_mut().for_each(func);
     }

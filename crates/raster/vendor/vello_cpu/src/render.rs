@@ -903,6 +903,43 @@ impl RenderContext {
         resources.after_render();
     }
 
+    /// diagram-convert patch: rasterize the scene in horizontal bands instead of into one
+    /// pixmap of the scene's size.
+    ///
+    /// The scene's commands are bucketed once; then each band of `band_height` rows
+    /// (rounded down to a multiple of the tile height, 4, and at least one tile row) is
+    /// rasterized into one band pixmap, reused for every band, and handed to `sink`
+    /// with the scene row of its first pixel row. The last band may be shorter. The
+    /// pixels are those [`RenderContext::render_with`] gives for the same rows, whatever
+    /// the band height: every strip row is rasterized the same way. `settings.offset`
+    /// is ignored: bands always start at the scene's left edge.
+    ///
+    /// Only the single-threaded dispatcher bounds the pixels held by the band; the
+    /// multi-threaded one renders the whole scene and hands it over as one band.
+    pub fn render_bands(
+        &self,
+        resources: &mut Resources,
+        settings: RasterizerSettings,
+        band_height: u16,
+        mut sink: impl FnMut(u16, &Pixmap),
+    ) {
+        assert!(
+            !self.dispatcher.has_layers(),
+            "some layers haven't been popped yet"
+        );
+        resources.before_render(settings.render_mode);
+        self.dispatcher.rasterize_bands(
+            self.width,
+            self.height,
+            settings,
+            band_height,
+            &self.encoded_paints,
+            &resources.image_registry,
+            &mut sink,
+        );
+        resources.after_render();
+    }
+
     /// Return the width of the scene.
     pub fn width(&self) -> u16 {
         self.width
@@ -1033,14 +1070,8 @@ impl ImageResolver for ImageRegistry {
 
 #[cfg(test)]
 mod tests {
-    #[cfg(feature = "text")]
-    use crate::peniko::{Blob, FontData};
     use crate::{RasterizerSettings, RenderContext, Resources, TargetInit};
-    #[cfg(feature = "text")]
-    use alloc::sync::Arc;
     use alloc::vec;
-    #[cfg(feature = "text")]
-    use glifo::Glyph;
     use vello_common::color::PremulRgba8;
     use vello_common::color::palette::css::{BLUE, RED};
     use vello_common::kurbo::{Rect, Shape};
@@ -1082,6 +1113,75 @@ mod tests {
         ctx.fill_rect(&rect);
         ctx.flush();
         ctx
+    }
+
+    // diagram-convert patch: `render_bands` gives the pixels of `render_with`, for any
+    // band height, with a mask, a clip layer, an opacity layer and a stroke crossing
+    // band edges, on a scene whose height is not a multiple of the tile height.
+    #[test]
+    fn bands_equal_the_whole_render() {
+        use vello_common::color::AlphaColor;
+        use vello_common::kurbo::{Circle, Stroke};
+        use vello_common::mask::Mask;
+        let (w, h) = (70_u16, 37_u16);
+        let mut mask_pixmap = Pixmap::new(w, h);
+        for y in 0..h {
+            for x in 0..w {
+                let a = ((x * 3 + y * 7) % 256) as u8;
+                mask_pixmap.set_pixel(
+                    x,
+                    y,
+                    PremulRgba8 {
+                        r: a,
+                        g: a,
+                        b: a,
+                        a,
+                    },
+                );
+            }
+        }
+        let mut ctx = RenderContext::new(w, h);
+        ctx.set_paint(BLUE);
+        ctx.fill_rect(&Rect::new(3.0, 1.5, 60.0, 35.5));
+        ctx.set_mask(Mask::new_alpha(&mask_pixmap));
+        ctx.set_paint(RED);
+        ctx.fill_path(&Circle::new((35.0, 18.0), 16.0).to_path(0.1));
+        ctx.reset_mask();
+        ctx.push_clip_layer(&Circle::new((20.0, 20.0), 12.0).to_path(0.1));
+        ctx.push_opacity_layer(0.5);
+        ctx.set_paint(RED);
+        ctx.fill_rect(&Rect::new(0.0, 0.0, 70.0, 37.0));
+        ctx.pop_layer();
+        ctx.pop_layer();
+        ctx.set_stroke(Stroke::new(1.3));
+        ctx.set_paint(BLUE);
+        ctx.stroke_path(&Circle::new((50.0, 20.0), 15.2).to_path(0.1));
+        ctx.flush();
+        let settings = RasterizerSettings {
+            target_init: TargetInit::Clear(AlphaColor::WHITE),
+            ..Default::default()
+        };
+        let mut whole = Pixmap::new(w, h);
+        ctx.render_with(&mut whole, &mut Resources::new(), settings);
+        for band_height in [0, 1, 4, 5, 8, 12, 36, 37, 40, 1000] {
+            let mut banded = Pixmap::new(w, h);
+            let mut next = 0;
+            ctx.render_bands(&mut Resources::new(), settings, band_height, |y0, band| {
+                assert_eq!(y0, next, "bands in order, without gaps");
+                assert_eq!(band.width(), w);
+                for y in 0..band.height() {
+                    for x in 0..w {
+                        banded.set_pixel(x, y0 + y, band.sample(x, y));
+                    }
+                }
+                next = y0 + band.height();
+            });
+            assert_eq!(next, h, "band height {band_height}: every row");
+            assert!(
+                banded.data() == whole.data(),
+                "band height {band_height}: the pixels differ"
+            );
+        }
     }
 
     #[test]
@@ -1457,34 +1557,6 @@ mod tests {
         }
     }
 
-    #[cfg(feature = "text")]
-    #[test]
-    fn glyph_atlas_resources_are_lazy() {
-        const ROBOTO_FONT: &[u8] = include_bytes!("../../assets/roboto/Roboto-Regular.ttf");
-
-        let font = FontData::new(Blob::new(Arc::new(ROBOTO_FONT)), 0);
-        let glyphs = [Glyph {
-            id: 1,
-            x: 0.0,
-            y: 0.0,
-        }];
-
-        let mut resources = Resources::new();
-        let mut ctx = RenderContext::new(100, 100);
-
-        ctx.fill_rect(&Rect::new(0.0, 0.0, 10.0, 10.0));
-        ctx.fill_path(&Rect::new(10.0, 10.0, 20.0, 20.0).to_path(0.1));
-        ctx.glyph_run(&mut resources, &font)
-            .fill_glyphs(glyphs.into_iter())
-            .unwrap();
-
-        assert!(resources.glyph_resources.is_none());
-
-        ctx.glyph_run(&mut resources, &font)
-            .atlas_cache(true)
-            .fill_glyphs(glyphs.into_iter())
-            .unwrap();
-
-        assert!(resources.glyph_resources.is_some());
-    }
+    // diagram-convert patch: `glyph_atlas_resources_are_lazy` removed here; it reads a
+    // font from the vello repository's assets folder, which the published crate lacks.
 }

@@ -131,6 +131,83 @@ impl SingleThreadedDispatcher {
         );
     }
 
+    /// diagram-convert patch: see [`Dispatcher::rasterize_bands`]. The commands are
+    /// bucketed once for the whole scene; each band then runs fine rasterization over its
+    /// own strip rows only, into one band pixmap reused for every band, so the pixels held
+    /// are `scene_width x band_height` whatever the scene's height. Each strip row is
+    /// rasterized exactly as [`Self::rasterize_with`] does, so the pixels do not depend on
+    /// the band height.
+    fn rasterize_bands_with<S: Simd, F: FineKernel<S>>(
+        &self,
+        simd: S,
+        scene_width: u16,
+        scene_height: u16,
+        settings: RasterizerSettings,
+        band_height: u16,
+        encoded_paints: &[EncodedPaint],
+        image_resolver: &dyn ImageResolver,
+        sink: &mut dyn FnMut(u16, &Pixmap),
+    ) {
+        use vello_common::tile::Tile;
+        let filters = self.rasterize_filter_layers::<S, F>(simd, encoded_paints, image_resolver);
+        let target_init = settings.target_init.map(PremulColor::from_alpha_color);
+        let mut bucketer = self.bucketer.borrow_mut();
+        bucketer.reset(RectU16::new(0, 0, scene_width, scene_height));
+        bucketer.bucket_commands(
+            &self.recorder.nodes,
+            &self.recorder.draws,
+            &self.recorder.layers,
+            &self.strip_storage.strips,
+            encoded_paints,
+            &filters,
+        );
+        let alpha_buffers = &[self.strip_storage.alphas.as_slice()];
+        let resources = FineResources {
+            alpha_buffers,
+            encoded_paints,
+            filter_paints: &bucketer.filter_paints,
+            image_resolver,
+        };
+        let rows_per_band = usize::from((band_height / Tile::HEIGHT).max(1));
+        let band_height = rows_per_band as u16 * Tile::HEIGHT;
+        let row_count = bucketer
+            .rows()
+            .len()
+            .min(usize::from(scene_height).div_ceil(usize::from(Tile::HEIGHT)));
+        let mut fine = Fine::<S, F>::new(simd, bucketer.width());
+        let mut depth = DepthBuffer::new(bucketer.width());
+        let mut band = Pixmap::new(scene_width, band_height.min(scene_height));
+        let mut first_row = 0;
+        while first_row < row_count {
+            let y0 = first_row as u16 * Tile::HEIGHT;
+            let rows = band_height.min(scene_height - y0);
+            if band.height() != rows {
+                band.resize(scene_width, rows);
+            }
+            band.set_may_have_transparency(match settings.target_init {
+                TargetInit::Clear(color) => color.components[3] != 1.0,
+                TargetInit::SrcOver => true,
+            });
+            {
+                let mut target = band.as_mut();
+                let mut regions = Regions::band(&mut target, scene_width, first_row, rows_per_band);
+                regions.update(|region| {
+                    rasterize_region::<S, F>(
+                        &mut fine,
+                        &mut depth,
+                        region,
+                        &bucketer,
+                        resources,
+                        target_init,
+                        self.recorder.root_is_blend_target,
+                    );
+                });
+            }
+            sink(y0, &band);
+            first_row += rows_per_band;
+        }
+    }
+
     fn bucket_and_rasterize<S: Simd, F: FineKernel<S>>(
         &self,
         simd: S,
@@ -284,6 +361,36 @@ impl SingleThreadedDispatcher {
 }
 
 impl Dispatcher for SingleThreadedDispatcher {
+    // diagram-convert patch: banded rasterization, see `rasterize_bands_with`.
+    fn rasterize_bands(
+        &self,
+        scene_width: u16,
+        scene_height: u16,
+        settings: RasterizerSettings,
+        band_height: u16,
+        encoded_paints: &[EncodedPaint],
+        image_resolver: &dyn ImageResolver,
+        sink: &mut dyn FnMut(u16, &Pixmap),
+    ) {
+        use vello_common::fearless_simd::dispatch;
+        let u8_pipeline = cfg!(feature = "u8_pipeline")
+            && (cfg!(not(feature = "f32_pipeline"))
+                || settings.render_mode == crate::RenderMode::OptimizeSpeed);
+        if u8_pipeline {
+            #[cfg(feature = "u8_pipeline")]
+            {
+                use crate::fine::U8Kernel;
+                dispatch!(self.level, simd => self.rasterize_bands_with::<_, U8Kernel>(simd, scene_width, scene_height, settings, band_height, encoded_paints, image_resolver, sink));
+            }
+        } else {
+            #[cfg(feature = "f32_pipeline")]
+            {
+                use crate::fine::F32Kernel;
+                dispatch!(self.level, simd => self.rasterize_bands_with::<_, F32Kernel>(simd, scene_width, scene_height, settings, band_height, encoded_paints, image_resolver, sink));
+            }
+        }
+    }
+
     fn has_layers(&self) -> bool {
         self.recorder.has_layers()
     }
