@@ -6,6 +6,9 @@
 //! Encoding: the A0 page at 150 DPI, gray and colour, with the default [`PngOptions`] and
 //! the alternatives measured when choosing it (see `diagram_raster`'s `encode` module).
 //! The encoded sizes are printed once, since criterion reports only times.
+//! Bands: the A0 page with band budgets from 1 MiB to the whole page in one band
+//! ([`RenderOptions::band_bytes`]). Conversion: premultiplied RGBA onto white, to gray and
+//! to RGB, on the A0 page's pixels (mostly white) and on pixels that are all ink.
 //!
 //! Sample sizes are small (10 samples, a few seconds each) so the whole run takes a few
 //! minutes on two cores.
@@ -18,8 +21,8 @@ use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use diagram_core::{ColorMode, Deadline, Limits};
 use diagram_raster::{
-    encode_png, pdfium_available, Document, PageImage, PngCompression, PngFilter, PngOptions,
-    RenderOptions, RenderedPage, Renderer,
+    encode_png, pdfium_available, premultiplied_onto_white, Document, PageImage, PngCompression,
+    PngFilter, PngOptions, RenderOptions, RenderedPage, Renderer,
 };
 
 const A0: &str = "valhall/PH-25578-P-4110010-001.pdf";
@@ -81,6 +84,42 @@ fn render_pdfium(c: &mut Criterion) {
     group.finish();
 }
 
+fn bands(c: &mut Criterion) {
+    let mut group = c.benchmark_group("render_hayro_a0_150dpi_gray_bands");
+    configure(&mut group);
+    let doc = open(A0);
+    for (label, band_bytes) in
+        [("1MiB", 1 << 20), ("8MiB(default)", 8 << 20), ("32MiB", 32 << 20), ("whole", usize::MAX)]
+    {
+        let options = RenderOptions { band_bytes, ..Default::default() };
+        let plan = doc.plan(0, &options, &Limits::default()).expect("plans");
+        group.bench_function(label, |b| {
+            b.iter(|| doc.render(&plan, ColorMode::Gray, Deadline::NONE).expect("renders"))
+        });
+    }
+    group.finish();
+}
+
+fn conversion(c: &mut Criterion) {
+    // The A0 page's pixels as premultiplied RGBA (opaque, so the gray value in each
+    // channel), and the same number of pixels of half-transparent ink.
+    let page = render(&open(A0), Renderer::Hayro, ColorMode::Gray).image;
+    let sheet: Vec<u8> = page.as_bytes().iter().flat_map(|&v| [v, v, v, 255]).collect();
+    let ink: Vec<u8> = (0..sheet.len() / 4).flat_map(|i| [(i % 97) as u8, 30, 60, 128]).collect();
+    let pixels = sheet.len() / 4;
+    let mut group = c.benchmark_group("premultiplied_onto_white_a0_150dpi");
+    configure(&mut group);
+    for (label, rgba) in [("sheet", &sheet), ("ink", &ink)] {
+        for (mode, colors, channels) in [("gray", ColorMode::Gray, 1), ("rgb", ColorMode::Rgb, 3)] {
+            let mut out = vec![0u8; pixels * channels];
+            group.bench_function(format!("{label}_{mode}"), |b| {
+                b.iter(|| premultiplied_onto_white(rgba, &mut out, colors))
+            });
+        }
+    }
+    group.finish();
+}
+
 fn encode(c: &mut Criterion) {
     let doc = open(A0);
     let gray = render(&doc, Renderer::Hayro, ColorMode::Gray).image;
@@ -117,5 +156,5 @@ fn describe(image: &PageImage) -> String {
     )
 }
 
-criterion_group!(benches, render_hayro, render_pdfium, encode);
+criterion_group!(benches, render_hayro, render_pdfium, bands, conversion, encode);
 criterion_main!(benches);

@@ -18,6 +18,8 @@ pub struct PagePlan {
     pub frame: PageFrame,
     /// The engine for a PDF page (images are always decoded by the image crates).
     pub renderer: Renderer,
+    /// hayro's band budget in bytes, [`RenderOptions::band_bytes`].
+    pub band_bytes: usize,
     /// Notes for the page result, e.g. that the page was scaled down to fit
     /// [`Limits::max_pixels`].
     pub warnings: Vec<String>,
@@ -143,7 +145,13 @@ impl Document {
             Inner::Image(_) => Vec::new(),
         };
         warnings.extend(warning);
-        Ok(PagePlan { index, frame, renderer: options.renderer, warnings })
+        Ok(PagePlan {
+            index,
+            frame,
+            renderer: options.renderer,
+            band_bytes: options.band_bytes,
+            warnings,
+        })
     }
 
     /// Renders a planned page onto an opaque white page of the plan's size, in the job's
@@ -169,7 +177,8 @@ impl Document {
         let image = match &self.inner {
             Inner::Pdf(p) => match plan.renderer {
                 Renderer::Hayro => {
-                    let (image, more) = p.render(index, &frame, colors, deadline)?;
+                    let (image, more) =
+                        p.render(index, &frame, colors, plan.band_bytes, deadline)?;
                     warnings.extend(more);
                     image
                 }

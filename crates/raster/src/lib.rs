@@ -68,10 +68,10 @@ pub use content::PageContent;
 pub use document::{Document, PagePlan, RenderedPage};
 pub use encode::{encode_png, write_png, EncodeError, PngCompression, PngFilter, PngOptions};
 pub use error::RasterError;
-pub use options::{RenderOptions, Renderer};
+pub use options::{RenderOptions, Renderer, DEFAULT_BAND_BYTES};
 pub use page_image::PageImage;
 pub use pdfium::pdfium_available;
 #[cfg(feature = "pdfium")]
 pub use pdfium::PDFIUM_LIBRARY_VAR;
-pub use pixels::luma;
+pub use pixels::{luma, premultiplied_onto_white};
 pub use sniff::{sniff, InputKind};

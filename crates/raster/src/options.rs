@@ -38,11 +38,34 @@ pub struct RenderOptions {
     pub image_scale: f64,
     /// The engine for PDF pages. Default: [`Renderer::Hayro`].
     pub renderer: Renderer,
+    /// The band budget of hayro's rasterizer, in bytes: a PDF page is rasterized in
+    /// horizontal bands of premultiplied RGBA (4 bytes per pixel) of about this size,
+    /// each converted to the page's colours as soon as it is done, so no full-page RGBA
+    /// buffer is held. A band is a whole number of 4-pixel strip rows, at least one, so
+    /// the band of a page `w` pixels wide holds `max(4, budget / (4 w) rounded down to a
+    /// multiple of 4)` rows. The pixels do not depend on it. Default: 8 MiB
+    /// ([`DEFAULT_BAND_BYTES`]).
+    #[serde(default = "default_band_bytes")]
+    pub band_bytes: usize,
+}
+
+/// The default [`RenderOptions::band_bytes`]: 8 MiB, about 290 rows of an A0 sheet at
+/// 150 DPI (7022 pixels wide).
+pub const DEFAULT_BAND_BYTES: usize = 8 << 20;
+
+fn default_band_bytes() -> usize {
+    DEFAULT_BAND_BYTES
 }
 
 impl Default for RenderOptions {
     fn default() -> Self {
-        Self { dpi: 150.0, target_width: None, image_scale: 1.0, renderer: Renderer::Hayro }
+        Self {
+            dpi: 150.0,
+            target_width: None,
+            image_scale: 1.0,
+            renderer: Renderer::Hayro,
+            band_bytes: DEFAULT_BAND_BYTES,
+        }
     }
 }
 
@@ -61,6 +84,9 @@ impl RenderOptions {
                 "the image scale must be a positive number, not {}",
                 self.image_scale
             ));
+        }
+        if self.band_bytes == 0 {
+            return bad("the band budget must be at least 1 byte".to_string());
         }
         Ok(())
     }

@@ -12,6 +12,28 @@ pub enum PageImage {
 }
 
 impl PageImage {
+    /// The image of `width` x `height` pixels from rows without padding, one byte per
+    /// pixel in [`ColorMode::Gray`](diagram_core::ColorMode::Gray), else three.
+    ///
+    /// # Panics
+    /// When `rows` is not exactly that long.
+    pub(crate) fn from_rows(
+        width: u32,
+        height: u32,
+        rows: Vec<u8>,
+        colors: diagram_core::ColorMode,
+    ) -> Self {
+        if colors.is_gray() {
+            PageImage::Gray(
+                image::GrayImage::from_raw(width, height, rows).expect("one byte per pixel"),
+            )
+        } else {
+            PageImage::Rgb(
+                image::RgbImage::from_raw(width, height, rows).expect("three bytes per pixel"),
+            )
+        }
+    }
+
     /// Width in pixels.
     pub fn width(&self) -> u32 {
         match self {

@@ -11,7 +11,7 @@ use hayro::hayro_syntax::page::{Page, Rotation};
 use hayro::hayro_syntax::{DecryptionError, Filter, LoadPdfError, Pdf, PdfData};
 use hayro::kurbo::Affine;
 use hayro::vello_cpu::color::palette::css::WHITE;
-use hayro::vello_cpu::{self, Pixmap, RasterizerSettings, RenderContext, TargetInit};
+use hayro::vello_cpu::{self, RasterizerSettings, RenderContext, TargetInit};
 use hayro::{render_into, RenderCache, RenderSettings};
 
 use crate::size::MAX_SIDE;
@@ -114,10 +114,12 @@ impl PdfFile {
         index: usize,
         frame: &PageFrame,
         colors: ColorMode,
+        band_bytes: usize,
         deadline: Deadline,
     ) -> Result<(PageImage, Vec<String>), RasterError> {
-        let (result, overrun) =
-            budget::limit(self.budget, || self.render_within(index, frame, colors, deadline));
+        let (result, overrun) = budget::limit(self.budget, || {
+            self.render_within(index, frame, colors, band_bytes, deadline)
+        });
         // The refusal explains whatever else failed (a stream that "cannot be decoded").
         match overrun {
             Some(o) => Err(RasterError::OverBudget {
@@ -135,6 +137,7 @@ impl PdfFile {
         index: usize,
         frame: &PageFrame,
         colors: ColorMode,
+        band_bytes: usize,
         deadline: Deadline,
     ) -> Result<(PageImage, Vec<String>), RasterError> {
         let page_no = index + 1;
@@ -172,11 +175,22 @@ impl PdfFile {
             return Err(RasterError::TimedOut { page: page_no });
         }
         ctx.flush();
-        let mut pixmap = Pixmap::new(width, height);
-        ctx.render_with(
-            &mut pixmap,
+        // The page is rasterized in bands (vendored vello_cpu's patch 1) into one reused
+        // band buffer, and each band becomes gray or RGB rows of the page at once: no
+        // full-page RGBA buffer.
+        let channels = if colors.is_gray() { 1 } else { 3 };
+        let row_bytes = size.width() as usize * channels;
+        let mut out = vec![0u8; row_bytes * size.height() as usize];
+        let band_rows = band_rows(size.width(), band_bytes);
+        ctx.render_bands(
             &mut vello_cpu::Resources::default(),
             RasterizerSettings { target_init: TargetInit::Clear(WHITE), ..Default::default() },
+            band_rows,
+            |y0, band| {
+                let start = y0 as usize * row_bytes;
+                let rows = &mut out[start..start + band.height() as usize * row_bytes];
+                pixels::premultiplied_onto_white(band.data_as_u8_slice(), rows, colors);
+            },
         );
         drop(ctx);
         drop(cache);
@@ -195,14 +209,16 @@ impl PdfFile {
                 ),
             });
         }
-        let image = pixels::from_premultiplied_rgba(
-            size.width(),
-            size.height(),
-            pixmap.data_as_u8_slice(),
-            colors,
-        );
+        let image = PageImage::from_rows(size.width(), size.height(), out, colors);
         Ok((image, seen.warnings()))
     }
+}
+
+/// The rows of a band of a page `width` pixels wide within `band_bytes` of RGBA: whole
+/// 4-pixel strip rows, at least one ([`crate::RenderOptions::band_bytes`]).
+pub(crate) fn band_rows(width: u32, band_bytes: usize) -> u16 {
+    let rows = band_bytes / (width as usize * 4).max(1);
+    (rows / 4 * 4).clamp(4, MAX_SIDE as usize / 4 * 4) as u16
 }
 
 /// The interpreter's reports during one render.

@@ -1,0 +1,110 @@
+//! hayro's rasterizer draws a page in bands (vendored vello_cpu's patch 1): the pixels
+//! must not depend on the band budget, down to one 4-pixel strip row per band, and the
+//! last, shorter band of a page whose height is not a multiple of 4 must be complete.
+
+mod common;
+use common::{fixture, make_pdf, render, PageSpec};
+
+use diagram_core::{ColorMode, Limits};
+use diagram_raster::{Document, PageImage, RenderOptions};
+
+/// The page rendered with each band budget; every image must equal the first.
+fn same_for_every_band(bytes: &[u8], index: usize, dpi: f64, colors: ColorMode, budgets: &[usize]) {
+    let doc = Document::open(bytes.into(), &Limits::default()).unwrap();
+    let images: Vec<PageImage> = budgets
+        .iter()
+        .map(|&band_bytes| {
+            let options = RenderOptions { dpi, band_bytes, ..Default::default() };
+            render(&doc, index, &options, colors).unwrap().image
+        })
+        .collect();
+    let first = &images[0];
+    // A blank page would make every comparison pass.
+    let ink = first.as_bytes().iter().filter(|&&v| v < 128).count();
+    assert!(ink > 1000, "page {index} at {dpi} DPI has only {ink} dark bytes");
+    for (image, budget) in images.iter().zip(budgets).skip(1) {
+        assert_eq!((image.width(), image.height()), (first.width(), first.height()));
+        let differing = image.as_bytes().iter().zip(first.as_bytes()).filter(|(a, b)| a != b);
+        assert_eq!(
+            differing.count(),
+            0,
+            "page {index}: a band budget of {budget} bytes changes the pixels"
+        );
+    }
+}
+
+/// One band for the whole page, one strip row per band (a budget of 1 byte), and a
+/// budget that is no multiple of anything.
+const BUDGETS: [usize; 3] = [usize::MAX, 1, 3_000_017];
+
+#[test]
+fn an_a0_sheet_is_the_same_in_any_bands() {
+    // 150 DPI: 7022 x 4967 pixels, and about 290 rows per band at the default budget.
+    let bytes = fixture("valhall/PH-25578-P-4110010-001.pdf");
+    same_for_every_band(
+        &bytes,
+        0,
+        150.0,
+        ColorMode::Gray,
+        &[usize::MAX, 1, 3_000_017, diagram_raster::DEFAULT_BAND_BYTES],
+    );
+}
+
+#[test]
+fn a_rotated_scan_and_colour_pages_are_the_same_in_any_bands() {
+    // An image drawn under /Rotate 90 (sampled across band edges) and the mixed file's
+    // pages in colour.
+    same_for_every_band(
+        &fixture("valhall/PH-ME-P-0156-001.pdf"),
+        0,
+        100.0,
+        ColorMode::Gray,
+        &BUDGETS,
+    );
+    let mixed = fixture("valhall/valhall_mixed_4pages.pdf");
+    for index in 0..4 {
+        same_for_every_band(&mixed, index, 40.0, ColorMode::Rgb, &BUDGETS);
+    }
+}
+
+#[test]
+fn the_last_short_band_is_drawn() {
+    // 200 x 101 points at 72 DPI: 101 rows, so the last strip row has one pixel row. A
+    // mark covers the bottom 3 rows and one crosses the edge of the first 4-row band.
+    let spec = PageSpec {
+        media: [0.0, 0.0, 200.0, 101.0],
+        marks: vec![[10.0, 0.0, 50.0, 3.0], [100.0, 95.0, 20.0, 3.0], [0.0, 40.0, 200.0, 21.0]],
+        ..Default::default()
+    };
+    let bytes = make_pdf(&[spec]);
+    let doc = Document::open(bytes.clone().into(), &Limits::default()).unwrap();
+    for band_bytes in [1, 200 * 4 * 8, usize::MAX] {
+        let options = RenderOptions { dpi: 72.0, band_bytes, ..Default::default() };
+        let image = render(&doc, 0, &options, ColorMode::Gray).unwrap().image;
+        let PageImage::Gray(gray) = image else { panic!("gray asked") };
+        assert_eq!(gray.dimensions(), (200, 101));
+        // Rows 98..101 under the first mark, x 10..60; the row above is white.
+        for y in 98..101 {
+            assert_eq!(gray.get_pixel(30, y).0[0], 0, "row {y}, budget {band_bytes}");
+            assert_eq!(gray.get_pixel(80, y).0[0], 255, "row {y}, budget {band_bytes}");
+        }
+        assert_eq!(gray.get_pixel(30, 97).0[0], 255);
+        // The second mark: rows 3..6, across the first band's edge at row 4.
+        for y in 3..6 {
+            assert_eq!(gray.get_pixel(110, y).0[0], 0, "row {y}, budget {band_bytes}");
+        }
+        assert_eq!(gray.get_pixel(110, 2).0[0], 255);
+        assert_eq!(gray.get_pixel(110, 6).0[0], 255);
+        // The wide mark: rows 40..61.
+        assert_eq!(gray.get_pixel(199, 40).0[0], 0);
+        assert_eq!(gray.get_pixel(0, 60).0[0], 0);
+        assert_eq!(gray.get_pixel(0, 61).0[0], 255);
+    }
+}
+
+#[test]
+fn a_zero_band_budget_is_refused() {
+    let options = RenderOptions { band_bytes: 0, ..Default::default() };
+    let err = options.validate().unwrap_err().to_string();
+    assert!(err.contains("band budget"), "{err}");
+}
