@@ -37,8 +37,10 @@ def assemble(page_dict: bytes, contents: bytes, extra: list = ()) -> bytes:
 
 def huge_page(points: int = 14400) -> bytes:
     """The largest page PDF allows (200 in a side): at 150 DPI a 30000 px square, which
-    the engine scales down to its 100-megapixel limit, a 400 MB RGBA pixmap. Under a
-    256 MiB memory limit that allocation fails, which aborts a Rust process."""
+    the engine scales down to its 100-megapixel limit. In colour (``HUGE_REQUEST``) its
+    RGB page image is a 300 MB buffer; under a 256 MiB memory limit that allocation fails,
+    which aborts a Rust process. (In gray it now fits: the page is rasterized in bands, so
+    only the 100 MB gray image is whole.)"""
     return pdf(b"/MediaBox [0 0 %d %d] /Resources << >>" % (points, points), b"0 g 10 10 100 100 re f")
 
 

@@ -26,7 +26,8 @@ def hostile_folder(tmp_path):
 def test_hostile_pdfs_fail_alone_and_the_interpreter_goes_on(tmp_path):
     names = hostile_folder(tmp_path)
     assert len(names) == 5
-    req = {"items": [{"fileExternalId": n, "annotations": []} for n in names]}
+    # In colour, so that the huge page's image (300 MB) is over the limit; see huge_page.
+    req = {"items": [{"fileExternalId": n, "annotations": []} for n in names], "grayscale": False}
     results = dc.convert(req, tmp_path, dpi=150, threads=2, worker_memory=LIMIT)
     assert results.status == "Completed"
     huge = results["huge.pdf"]
@@ -36,8 +37,8 @@ def test_hostile_pdfs_fail_alone_and_the_interpreter_goes_on(tmp_path):
     for item in results.items:
         assert item.error_message or all(p.error_message or p.png_url for p in item.pages), item
     # The converter's pool replaced the dead worker: the next job converts.
-    again = dc.convert({"items": [{"fileExternalId": GOOD, "annotations": []}]}, tmp_path, dpi=150, threads=2,
-                       worker_memory=LIMIT)
+    again = dc.convert({"items": [{"fileExternalId": GOOD, "annotations": []}], "grayscale": False}, tmp_path,
+                       dpi=150, threads=2, worker_memory=LIMIT)
     assert again.pages[0].png_bytes == good.pages[0].png_bytes
 
 
@@ -49,7 +50,7 @@ def test_the_same_page_in_process_aborts_an_interpreter(tmp_path):
         f"""
         import resource, diagram_convert as dc
         resource.setrlimit(resource.RLIMIT_DATA, ({LIMIT}, {LIMIT}))
-        dc.convert({{"items": [{{"fileExternalId": "huge.pdf", "annotations": []}}]}}, {str(tmp_path)!r},
+        dc.convert({{"items": [{{"fileExternalId": "huge.pdf", "annotations": []}}], "grayscale": False}}, {str(tmp_path)!r},
                    isolation="in-process", threads=1)
         print("survived")
         """
