@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks that a crate OUTSIDE this workspace (examples/embedder, depending on
 # diagram-convert by path with default features off) gets what the workspace gets:
-#   (a) the vendored, patched hayro, hayro-interpret, hayro-syntax and hayro-font (path
+#   (a) the vendored, patched hayro, hayro-interpret, hayro-syntax, hayro-font and vello_cpu (path
 #       dependencies, no [patch]),
 #       and no pdfium-render;
 #   (b) pdfium-render once it turns the `pdfium` feature on;
@@ -28,17 +28,17 @@ grep -qF "hayro-interpret v0.9.0 ($root/crates/raster/vendor/hayro-interpret)" <
   || fail "hayro-interpret does not come from crates/raster/vendor/hayro-interpret:
 $(grep -E 'hayro-interpret v' <<<"$plain" || true)"
 ok "hayro-interpret v0.9.0 is the vendored crates/raster/vendor/hayro-interpret"
-for crate in hayro-syntax:0.9.0 hayro-font:0.5.0; do
+for crate in hayro-syntax:0.9.0 hayro-font:0.5.0 vello_cpu:0.3.0; do
   name="${crate%%:*}" version="${crate##*:}"
   grep -qF "$name v$version ($root/crates/raster/vendor/$name)" <<<"$plain" \
     || fail "$name does not come from crates/raster/vendor/$name:
 $(grep -E "$name v" <<<"$plain" || true)"
   ok "$name v$version is the vendored crates/raster/vendor/$name"
 done
-others="$(grep -E '(^| )hayro(-interpret|-syntax|-font)? v' <<<"$plain" | grep -vF "$root/crates/raster/vendor/" || true)"
-[ -z "$others" ] || fail "another copy of hayro, hayro-interpret, hayro-syntax or hayro-font is in the tree:
+others="$(grep -E '(^| )(hayro(-interpret|-syntax|-font)?|vello_cpu) v' <<<"$plain" | grep -vF "$root/crates/raster/vendor/" || true)"
+[ -z "$others" ] || fail "another copy of hayro, hayro-interpret, hayro-syntax, hayro-font or vello_cpu is in the tree:
 $others"
-ok "no registry copy of hayro, hayro-interpret, hayro-syntax or hayro-font"
+ok "no registry copy of hayro, hayro-interpret, hayro-syntax, hayro-font or vello_cpu"
 if grep -qF "pdfium-render" <<<"$plain"; then
   fail "pdfium-render is built although the embedder leaves the pdfium feature off"
 fi
