@@ -46,4 +46,12 @@ impl ColorMode {
     pub fn is_gray(self) -> bool {
         self == ColorMode::Gray
     }
+
+    /// Bytes per pixel of a page image in these colours: 1 for gray, 3 for RGB.
+    pub fn channels(self) -> usize {
+        match self {
+            ColorMode::Gray => 1,
+            ColorMode::Rgb => 3,
+        }
+    }
 }

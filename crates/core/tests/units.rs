@@ -36,6 +36,8 @@ fn colour_mode_follows_the_grayscale_flag() {
     assert_eq!(ColorMode::from_grayscale(false), ColorMode::Rgb);
     assert!(ColorMode::Gray.is_gray());
     assert!(!ColorMode::Rgb.is_gray());
+    assert_eq!(ColorMode::Gray.channels(), 1);
+    assert_eq!(ColorMode::Rgb.channels(), 3);
 }
 
 #[test]

@@ -178,8 +178,7 @@ impl PdfFile {
         // The page is rasterized in bands (vendored vello_cpu's patch 1) into one reused
         // band buffer, and each band becomes gray or RGB rows of the page at once: no
         // full-page RGBA buffer.
-        let channels = if colors.is_gray() { 1 } else { 3 };
-        let row_bytes = size.width() as usize * channels;
+        let row_bytes = size.width() as usize * colors.channels();
         let mut out = vec![0u8; row_bytes * size.height() as usize];
         let band_rows = band_rows(size.width(), band_bytes);
         ctx.render_bands(
@@ -214,11 +213,12 @@ impl PdfFile {
     }
 }
 
-/// The rows of a band of a page `width` pixels wide within `band_bytes` of RGBA: whole
-/// 4-pixel strip rows, at least one ([`crate::RenderOptions::band_bytes`]).
-pub(crate) fn band_rows(width: u32, band_bytes: usize) -> u16 {
+/// The rows of RGBA a band of a page `width` pixels wide may hold within `band_bytes`
+/// ([`crate::RenderOptions::band_bytes`]); `render_bands` rounds them down to whole
+/// 4-pixel strip rows, at least one.
+fn band_rows(width: u32, band_bytes: usize) -> u16 {
     let rows = band_bytes / (width as usize * 4).max(1);
-    (rows / 4 * 4).clamp(4, MAX_SIDE as usize / 4 * 4) as u16
+    rows.min(u16::MAX as usize) as u16
 }
 
 /// The interpreter's reports during one render.

@@ -27,7 +27,7 @@ const BLOCK: usize = 16;
 /// or `rgba` is not whole pixels.
 pub fn premultiplied_onto_white(rgba: &[u8], out: &mut [u8], colors: ColorMode) {
     assert_eq!(rgba.len() % 4, 0, "whole RGBA pixels");
-    let channels = if colors.is_gray() { 1 } else { 3 };
+    let channels = colors.channels();
     assert_eq!(out.len(), rgba.len() / 4 * channels, "one output pixel per input pixel");
     let mut src = rgba.chunks_exact(4 * BLOCK);
     let mut dst = out.chunks_exact_mut(channels * BLOCK);

@@ -177,17 +177,18 @@ impl SingleThreadedDispatcher {
         let mut fine = Fine::<S, F>::new(simd, bucketer.width());
         let mut depth = DepthBuffer::new(bucketer.width());
         let mut band = Pixmap::new(scene_width, band_height.min(scene_height));
+        band.set_may_have_transparency(match settings.target_init {
+            TargetInit::Clear(color) => color.components[3] != 1.0,
+            TargetInit::SrcOver => true,
+        });
         let mut first_row = 0;
         while first_row < row_count {
             let y0 = first_row as u16 * Tile::HEIGHT;
             let rows = band_height.min(scene_height - y0);
+            // Only the last band is shorter; shrinking keeps the transparency hint.
             if band.height() != rows {
                 band.resize(scene_width, rows);
             }
-            band.set_may_have_transparency(match settings.target_init {
-                TargetInit::Clear(color) => color.components[3] != 1.0,
-                TargetInit::SrcOver => true,
-            });
             {
                 let mut target = band.as_mut();
                 let mut regions = Regions::band(&mut target, scene_width, first_row, rows_per_band);
