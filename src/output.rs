@@ -6,12 +6,14 @@
 //! knowing its format; `job.json` names it in `otherUrls` unless the hosted shape has a
 //! field for it.
 
-use diagram_overlay::{draw, Channels, Scene};
-use diagram_raster::{encode_png, PageContent, PageImage};
-use diagram_svg_writer::write_svg;
+use diagram_core::Deadline;
+use diagram_overlay::{draw_rows, Channels, Scene};
+use diagram_raster::{Document, PagePlan, PngStream};
+use diagram_svg_writer::{assemble, page_layer, raster_scaled_warning, LayerKind};
 
 use crate::error::PageError;
 use crate::options::ConvertOptions;
+use crate::page::PageSettings;
 
 /// An output a page can get.
 #[derive(
@@ -119,74 +121,149 @@ pub(crate) fn formats(options: &ConvertOptions) -> Vec<OutputFormat> {
     out
 }
 
-/// Runs every format's writer on one page and returns the artifacts in the order of
-/// `formats`, and the writers' warnings.
+/// Converts one planned page into every format's artifact, in the order of `formats`,
+/// with the page's warnings: the renderer's (the plan's first), the scene's, then the
+/// writers'.
 ///
-/// Writers that read the page as rendered run first, in order; the annotated PNG draws
-/// the highlights onto the page's own pixels, so it runs last, when nothing else needs
-/// them (no copy of the page is made).
+/// The page is rendered once, in bands: each band's rows go into the PNG encoders as
+/// they come (the plain PNG, and the annotated one after the scene's highlights are
+/// drawn on the rows), so no whole page image is held. The SVG's page layer is chosen
+/// first, so the plain PNG is encoded only when it is an output or the SVG embeds it.
+/// The page is rendered even when no PNG is needed, since rendering is what finds a
+/// damaged page. `after_render` runs once the page is rendered (fault injection).
 pub(crate) fn write_page(
-    formats: &[OutputFormat],
+    doc: &Document,
+    plan: &PagePlan,
     scene: &Scene,
-    content: PageContent<'_>,
-    options: &ConvertOptions,
+    settings: &PageSettings,
+    deadline: Deadline,
+    after_render: impl FnOnce(),
 ) -> Result<(Vec<Artifact>, Vec<String>), PageError> {
+    let options = &settings.options;
+    let formats = &settings.formats;
+    let colors = settings.colors;
+    let timed_out = || PageError::timed_out(&options.limits);
     let page = scene.page();
+
+    let layer = match formats.contains(&OutputFormat::Svg) {
+        true => {
+            let source = doc.source(plan, deadline);
+            let layer = page_layer(scene, &source, &options.svg)
+                .map_err(|e| PageError::from_svg(e, &options.limits))?;
+            Some(layer)
+        }
+        false => None,
+    };
+    let size = plan.frame.size();
+    let png_wanted = formats.contains(&OutputFormat::Png);
+    let svg_raster = layer.as_ref().is_some_and(|l| l.kind() == LayerKind::Raster);
+    // A raster layer past its pixel limit embeds a smaller render of its own.
+    let svg_scaled = svg_raster && size.area() > options.svg.max_raster_pixels;
+    let need_plain = (png_wanted && !options.annotate_png) || (svg_raster && !svg_scaled);
+    let need_annotated = png_wanted && options.annotate_png;
+    if deadline.passed() {
+        return Err(timed_out());
+    }
+
+    let stream = || PngStream::new(size.width(), size.height(), colors, &options.png);
+    let mut plain = need_plain.then(stream).transpose().map_err(PageError::Png)?;
+    let mut annotated = need_annotated.then(stream).transpose().map_err(PageError::Png)?;
+    let channels = if colors.is_gray() { Channels::Gray } else { Channels::Rgb };
+    let mut failure = None;
+    let mut sink = |y0: u32, rows: &mut [u8]| {
+        if failure.is_some() {
+            return;
+        }
+        let mut band = || -> Result<(), PageError> {
+            if let Some(png) = &mut plain {
+                png.write_rows(rows).map_err(PageError::Png)?;
+            }
+            if let Some(png) = &mut annotated {
+                // The plain PNG has had these rows: the highlights go onto them in place.
+                draw_rows(scene, rows, y0, channels).map_err(PageError::Draw)?;
+                png.write_rows(rows).map_err(PageError::Png)?;
+            }
+            Ok(())
+        };
+        failure = band().err();
+    };
+    let rendered = doc
+        .render_rows(plan, colors, deadline, &mut sink)
+        .map_err(|e| PageError::from_render(e, &options.limits))?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    after_render();
+    let mut warnings = rendered.warnings;
+    warnings.extend(scene.warning());
+    if deadline.passed() {
+        return Err(timed_out());
+    }
+    let plain = plain.map(PngStream::finish).transpose().map_err(PageError::Png)?;
+    let annotated = annotated.map(PngStream::finish).transpose().map_err(PageError::Png)?;
+
+    let svg_png = match svg_scaled {
+        true => Some(scaled_png(doc, plan, settings, deadline)?),
+        false => None,
+    };
+    let svg_embeds_plain = svg_raster && !svg_scaled;
+    let (mut plain, mut annotated, mut layer) = (plain, annotated, layer);
     let mut artifacts = Vec::with_capacity(formats.len());
-    let mut warnings = Vec::new();
-    let mut annotated_png = false;
     for &format in formats {
-        if content.deadline().passed() {
-            return Err(PageError::timed_out(&options.limits));
-        }
         match format {
-            OutputFormat::Png if options.annotate_png => annotated_png = true,
-            OutputFormat::Png => artifacts.push(png(page, &content)?),
-            OutputFormat::Svg => artifacts.push(svg(scene, &content, options, &mut warnings)?),
+            OutputFormat::Png => {
+                let bytes = match options.annotate_png {
+                    true => annotated.take(),
+                    false if svg_embeds_plain => plain.clone(),
+                    false => plain.take(),
+                };
+                let bytes = bytes.expect("the PNG was encoded");
+                artifacts.push(Artifact::single(OutputFormat::Png, page, bytes));
+            }
+            OutputFormat::Svg => {
+                let layer = layer.take().expect("the layer was chosen");
+                warnings.extend(layer.warnings().iter().cloned());
+                if let Some((_, embedded)) = &svg_png {
+                    warnings.push(raster_scaled_warning(*embedded, &options.svg));
+                }
+                let png = svg_png.as_ref().map(|(png, _)| png.as_slice()).or(plain.as_deref());
+                let svg = assemble(scene, layer, png)
+                    .map_err(|e| PageError::from_svg(e, &options.limits))?;
+                artifacts.push(Artifact::single(OutputFormat::Svg, page, svg.svg));
+            }
         }
     }
-    if annotated_png {
-        if content.deadline().passed() {
-            return Err(PageError::timed_out(&options.limits));
-        }
-        let png_options = *content.png_options();
-        let mut image = content.into_rendered().image;
-        artifacts.push(highlighted_png(scene, &mut image, &png_options)?);
-    }
-    artifacts.sort_by_key(|a| formats.iter().position(|&f| f == a.format));
     Ok((artifacts, warnings))
 }
 
-/// The page PNG without highlights; the SVG's raster layer shares its encoding.
-fn png(page: u32, content: &PageContent<'_>) -> Result<Artifact, PageError> {
-    let bytes = content.png().map_err(PageError::Png)?.to_vec();
-    Ok(Artifact::single(OutputFormat::Png, page, bytes))
-}
-
-/// The page PNG with the scene's highlights drawn on its pixels.
-fn highlighted_png(
-    scene: &Scene,
-    image: &mut PageImage,
-    png_options: &diagram_raster::PngOptions,
-) -> Result<Artifact, PageError> {
-    let channels = match image {
-        PageImage::Gray(_) => Channels::Gray,
-        PageImage::Rgb(_) => Channels::Rgb,
+/// The page PNG, without highlights, rendered again at the size an SVG raster layer may
+/// embed ([`SvgOptions::max_raster_pixels`](diagram_svg_writer::SvgOptions)), and that
+/// size.
+fn scaled_png(
+    doc: &Document,
+    plan: &PagePlan,
+    settings: &PageSettings,
+    deadline: Deadline,
+) -> Result<(Vec<u8>, diagram_core::PixelSize), PageError> {
+    let options = &settings.options;
+    let limits = diagram_core::Limits {
+        max_pixels: options.limits.max_pixels.min(options.svg.max_raster_pixels.max(1)),
+        ..options.limits.clone()
     };
-    draw(scene, image.as_bytes_mut(), scene.size(), channels).map_err(PageError::Draw)?;
-    let bytes = encode_png(image, png_options).map_err(PageError::Png)?;
-    Ok(Artifact::single(OutputFormat::Png, scene.page(), bytes))
-}
-
-/// The interactive SVG.
-fn svg(
-    scene: &Scene,
-    content: &PageContent<'_>,
-    options: &ConvertOptions,
-    warnings: &mut Vec<String>,
-) -> Result<Artifact, PageError> {
-    let svg = write_svg(scene, content, &options.svg)
-        .map_err(|e| PageError::from_svg(e, &options.limits))?;
-    warnings.extend(svg.warnings);
-    Ok(Artifact::single(OutputFormat::Svg, scene.page(), svg.svg))
+    let render = |e| PageError::from_render(e, &options.limits);
+    let small = doc.plan(plan.index, &options.render, &limits).map_err(render)?;
+    let size = small.frame.size();
+    let mut png = PngStream::new(size.width(), size.height(), settings.colors, &options.png)
+        .map_err(PageError::Png)?;
+    let mut failure = None;
+    doc.render_rows(&small, settings.colors, deadline, &mut |_, rows| {
+        if failure.is_none() {
+            failure = png.write_rows(rows).err();
+        }
+    })
+    .map_err(render)?;
+    if let Some(e) = failure {
+        return Err(PageError::Png(e));
+    }
+    Ok((png.finish().map_err(PageError::Png)?, size))
 }

@@ -1,4 +1,5 @@
-//! One page's conversion: render, scene, then every output format's writer; a pure
+//! One page's conversion: plan, scene, then the page rendered once into every output
+//! format's writer; a pure
 //! function of the document, the page and the options, run under the page's deadline and
 //! a guard that turns a panic into that page's error.
 
@@ -6,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use diagram_core::{Annotation, ColorMode, Deadline};
 use diagram_overlay::Scene;
-use diagram_raster::{Document, PageContent};
+use diagram_raster::Document;
 
 use crate::error::PageError;
 use crate::options::ConvertOptions;
@@ -86,20 +87,17 @@ pub(crate) fn convert_page(
 ) -> Result<Converted, PageError> {
     let options = &settings.options;
     let limits = &options.limits;
-    let render = |e| PageError::from_render(e, limits);
-    let plan = doc.plan(index, &options.render, limits).map_err(render)?;
-    let rendered = doc.render(&plan, settings.colors, deadline).map_err(render)?;
-    #[cfg(feature = "fault-injection")]
-    if let Some(fault) = fault {
-        fault.strike_mid_page();
-    }
+    let plan =
+        doc.plan(index, &options.render, limits).map_err(|e| PageError::from_render(e, limits))?;
     let page = index as u32 + 1;
-    let scene = Scene::build(annotations, page, &rendered.frame, settings.colors, &options.overlay);
-    let mut warnings = rendered.warnings.clone();
-    warnings.extend(scene.warning());
-    let content = PageContent::new(doc, rendered, options.png, deadline);
-    let (artifacts, more) = write_page(&settings.formats, &scene, content, options)?;
-    warnings.extend(more);
+    let scene = Scene::build(annotations, page, &plan.frame, settings.colors, &options.overlay);
+    let after_render = || {
+        #[cfg(feature = "fault-injection")]
+        if let Some(fault) = fault {
+            fault.strike_mid_page();
+        }
+    };
+    let (artifacts, warnings) = write_page(doc, &plan, &scene, settings, deadline, after_render)?;
     Ok(Converted { artifacts, warnings })
 }
 

@@ -77,3 +77,32 @@ fn one_and_two_threads_write_the_same_bytes() {
         assert!(one == two, "outputs differ between 1 and 2 threads");
     }
 }
+
+#[test]
+fn the_band_budget_does_not_change_the_bytes() {
+    // hayro rasterizes in bands, the highlights are drawn band by band and the PNG is
+    // encoded as the bands come: one strip row per band (a budget of 1 byte) must write
+    // the bytes of the default budget, with highlights that straddle band edges.
+    let dir = tempfile::tempdir().unwrap();
+    let valhall = fixtures().join("valhall");
+    fs::copy(valhall.join("valhall_mixed_4pages.pdf"), dir.path().join("m.pdf")).unwrap();
+    let json = format!(
+        r#"{{"items": [{{"fileExternalId": "m.pdf", "annotations": [{}, {}, {}]}}]}}"#,
+        annotation("tall", 1, 0.1, 0.05, 0.3, 0.95),
+        annotation("small", 1, 0.5, 0.5, 0.52, 0.51),
+        annotation("wide", 2, 0.0, 0.4, 1.0, 0.6),
+    );
+    for annotate_png in [false, true] {
+        let o = |band_bytes| ConvertOptions {
+            render: RenderOptions { dpi: 40.0, band_bytes, ..Default::default() },
+            annotate_png,
+            grayscale: Some(annotate_png),
+            ..options(1)
+        };
+        let default = run(1, dir.path(), &json, &o(diagram_raster::DEFAULT_BAND_BYTES));
+        let thin = run(1, dir.path(), &json, &o(1));
+        assert_eq!(default.len(), 4);
+        assert!(default.iter().all(|p| p.2.is_some() && p.3.is_some()));
+        assert!(default == thin, "annotate_png {annotate_png}: the band budget changes the bytes");
+    }
+}

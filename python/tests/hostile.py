@@ -35,13 +35,13 @@ def assemble(page_dict: bytes, contents: bytes, extra: list = ()) -> bytes:
     return out
 
 
-def huge_page(points: int = 14400) -> bytes:
-    """The largest page PDF allows (200 in a side): at 150 DPI a 30000 px square, which
-    the engine scales down to its 100-megapixel limit. In colour (``HUGE_REQUEST``) its
-    RGB page image is a 300 MB buffer; under a 256 MiB memory limit that allocation fails,
-    which aborts a Rust process. (In gray it now fits: the page is rasterized in bands, so
-    only the 100 MB gray image is whole.)"""
-    return pdf(b"/MediaBox [0 0 %d %d] /Resources << >>" % (points, points), b"0 g 10 10 100 100 re f")
+def huge_page() -> bytes:
+    """A page that needs one 300 MiB buffer: a content stream whose PNG predictor rows
+    are 100 Mi pixels of 3 components, within the engine's 512 MiB budget per buffer, so
+    the buffer is allocated. Under a 256 MiB memory limit that allocation fails, which
+    aborts a Rust process. (A huge media box no longer does: pages are rasterized in bands
+    and their rows streamed into the PNG, so no page-sized buffer is held.)"""
+    return predictor_content(columns=100 << 20, colors=3)
 
 
 def predictor_content(columns: int = 1 << 31, colors: int = 3) -> bytes:

@@ -26,7 +26,6 @@ def hostile_folder(tmp_path):
 def test_hostile_pdfs_fail_alone_and_the_interpreter_goes_on(tmp_path):
     names = hostile_folder(tmp_path)
     assert len(names) == 5
-    # In colour, so that the huge page's image (300 MB) is over the limit; see huge_page.
     req = {"items": [{"fileExternalId": n, "annotations": []} for n in names], "grayscale": False}
     results = dc.convert(req, tmp_path, dpi=150, threads=2, worker_memory=LIMIT)
     assert results.status == "Completed"

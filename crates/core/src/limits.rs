@@ -34,8 +34,17 @@ pub struct Limits {
     pub max_file_bytes: u64,
     /// A file with more pages fails (the hosted service's limit). Default: 50.
     pub max_pages: usize,
-    /// A page with more pixels is scaled down to fit, with a warning. Default: 100000000.
+    /// A page with more pixels is scaled down to fit, with a warning. Default:
+    /// 600000000, which admits an A0 sheet at 600 DPI (19866 x 28087, 558 M pixels) at
+    /// its exact size. hayro renders a page in bands, so its memory does not grow with
+    /// this; renders that hold the whole image are capped lower, at
+    /// [`max_whole_pixels`](Self::max_whole_pixels).
     pub max_pixels: u64,
+    /// A page that is rendered as one whole image (by pdfium, or decoded and resized from
+    /// a PNG, JPEG or TIFF input) with more pixels is scaled down to fit, with a warning;
+    /// the smaller of this and [`max_pixels`](Self::max_pixels) applies. Default:
+    /// 100000000 (400 MB of RGBA at most).
+    pub max_whole_pixels: u64,
     /// The most bytes an image decoder may allocate for one page of a PNG, JPEG or TIFF
     /// input; a larger image fails that page. Default: 2 GiB (2147483648).
     pub max_image_bytes: u64,
@@ -72,7 +81,8 @@ impl Default for Limits {
             max_id_bytes: 1024,
             max_file_bytes: 2 << 30,
             max_pages: 50,
-            max_pixels: 100_000_000,
+            max_pixels: 600_000_000,
+            max_whole_pixels: 100_000_000,
             max_image_bytes: 2 << 30,
             max_page_bytes: 512 << 20,
             page_time_limit: Some(Duration::from_secs(120)),

@@ -41,6 +41,15 @@ pub enum DrawError {
         /// The bytes given.
         found: usize,
     },
+    /// The strip given to [`draw_rows`] is not whole rows of the page from its first row.
+    Strip {
+        /// The strip's first row.
+        y0: u32,
+        /// The bytes given.
+        found: usize,
+        /// The page's size.
+        size: PixelSize,
+    },
     /// The scene was built for another page size than the buffer's.
     SizeMismatch {
         /// The scene's size.
@@ -56,6 +65,10 @@ impl fmt::Display for DrawError {
             DrawError::BufferSize { expected, found } => {
                 write!(f, "the page buffer holds {found} bytes where {expected} are needed")
             }
+            DrawError::Strip { y0, found, size } => write!(
+                f,
+                "a strip of {found} bytes from row {y0} is not whole rows of the {size} page"
+            ),
             DrawError::SizeMismatch { scene, buffer } => write!(
                 f,
                 "the highlights were placed on a {scene} page but the page is {buffer} pixels"
@@ -86,14 +99,44 @@ pub fn draw(
     if pixels.len() as u64 != expected {
         return Err(DrawError::BufferSize { expected, found: pixels.len() });
     }
+    draw_rows(scene, pixels, 0, channels)
+}
+
+/// Draws the part of `scene` that falls on `rows`, a horizontal strip of the page the
+/// scene was built for: whole rows of [`Scene::size`]'s width from row `y0` down, in the
+/// given channel layout. Drawing a page strip by strip, in any heights, gives exactly
+/// the pixels of [`draw`] on the whole page: this is how highlights go onto a page that
+/// is rendered in bands.
+///
+/// Each shape is drawn into the same tiles as [`draw`] draws it (a tile that straddles
+/// two strips is drawn for each and composited only onto its rows), so memory stays one
+/// tile whatever the strip.
+pub fn draw_rows(
+    scene: &Scene,
+    rows: &mut [u8],
+    y0: u32,
+    channels: Channels,
+) -> Result<(), DrawError> {
+    let size = scene.size();
+    let row_bytes = size.width() as usize * channels.bytes();
+    let count = rows.len() / row_bytes;
+    if !rows.len().is_multiple_of(row_bytes) || y0 as u64 + count as u64 > size.height() as u64 {
+        return Err(DrawError::Strip { y0, found: rows.len(), size });
+    }
+    let (band0, band1) = (y0, y0 + count as u32);
     let mut tile: Option<Pixmap> = None;
     for shape in scene.shapes() {
-        let Some(path) = shape_path(&shape.geometry) else { continue };
         let Some((px0, py0, px1, py1)) = pixel_bounds(&shape.geometry, &shape.style, size) else {
             continue;
         };
-        let mut ty = py0;
-        while ty < py1 {
+        if py1 <= band0 || py0 >= band1 {
+            continue;
+        }
+        let Some(path) = shape_path(&shape.geometry) else { continue };
+        // The tiles of the shape's whole box, as on the whole page, from the first that
+        // reaches the strip.
+        let mut ty = py0 + (band0.saturating_sub(py0) / TILE) * TILE;
+        while ty < py1.min(band1) {
             let th = (py1 - ty).min(TILE);
             let mut tx = px0;
             while tx < px1 {
@@ -109,7 +152,7 @@ pub fn draw(
                         .insert(Pixmap::new(tw, th).expect("a tile has 1 to 512 pixels per side")),
                 };
                 paint_shape(pixmap, &path, &shape.style, tx, ty);
-                composite(pixmap, pixels, size.width(), channels, (tx, ty, tw, th));
+                composite(pixmap, rows, (band0, band1), size.width(), channels, (tx, ty, tw, th));
                 tx += tw;
             }
             ty += th;
@@ -172,19 +215,24 @@ fn paint_shape(pixmap: &mut Pixmap, path: &Path, style: &Style, tx: u32, ty: u32
     }
 }
 
-/// Source-over of the tile's premultiplied RGBA onto the page bytes.
+/// Source-over of the tile's premultiplied RGBA onto the page bytes of rows `band0` to
+/// `band1` (exclusive), which `pixels` holds.
 fn composite(
     tile: &Pixmap,
     pixels: &mut [u8],
+    (band0, band1): (u32, u32),
     page_width: u32,
     channels: Channels,
     (tx, ty, tw, th): (u32, u32, u32, u32),
 ) {
     let n = channels.bytes();
     let src = tile.data();
-    for row in 0..th as usize {
+    let first = band0.saturating_sub(ty);
+    let last = (band1.min(ty + th)).saturating_sub(ty);
+    for row in first as usize..last as usize {
         let src_row = &src[row * tw as usize * 4..][..tw as usize * 4];
-        let start = ((ty as usize + row) * page_width as usize + tx as usize) * n;
+        let page_row = ty as usize + row - band0 as usize;
+        let start = (page_row * page_width as usize + tx as usize) * n;
         let dst_row = &mut pixels[start..start + tw as usize * n];
         for (s, d) in src_row.chunks_exact(4).zip(dst_row.chunks_exact_mut(n)) {
             let a = s[3] as u32;

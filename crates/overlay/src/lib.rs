@@ -36,6 +36,6 @@ mod draw;
 mod scene;
 mod style;
 
-pub use draw::{draw, Channels, DrawError, TILE};
+pub use draw::{draw, draw_rows, Channels, DrawError, TILE};
 pub use scene::{Label, Outline, Scene, SceneShape, ShapeGeometry, SkipReason, Skipped};
 pub use style::{luma, Color, OverlayOptions, Style};

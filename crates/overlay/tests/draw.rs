@@ -1,7 +1,7 @@
 //! Drawing scenes onto gray and RGB page bytes.
 
 use diagram_core::{Annotation, ColorMode, PageFrame, PixelSize, Region, ShapeKind, Vertex};
-use diagram_overlay::{draw, Channels, Color, DrawError, OverlayOptions, Scene, Style};
+use diagram_overlay::{draw, draw_rows, Channels, Color, DrawError, OverlayOptions, Scene, Style};
 
 fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Annotation {
     Annotation {
@@ -377,4 +377,55 @@ fn an_outline_off_the_page_still_draws_the_part_that_reaches_onto_it() {
     let above = gray_page(&[rect(0.25, -0.5, 0.75, -0.025)], (20, 20), style, 255);
     assert_eq!(above(10, 0), 0);
     assert_eq!(above(10, 1), 255);
+}
+
+/// Shapes of many sizes and positions, some larger than a tile, some across the page's
+/// edges, with the default translucent styles.
+fn busy_scene(size: PixelSize, colors: ColorMode) -> Scene {
+    let mut boxes = Vec::new();
+    for i in 0..40 {
+        let f = i as f64 / 40.0;
+        boxes.push(rect(f * 0.9, (f * 7.3) % 1.0, f * 0.9 + 0.05, (f * 7.3) % 1.0 + 0.013));
+    }
+    boxes.push(rect(-0.1, 0.2, 1.1, 0.93)); // taller and wider than a tile, off the page
+    boxes.push(rect(0.3, 0.0, 0.31, 1.0)); // a column from top to bottom
+    Scene::build(&boxes, 1, &PageFrame::of_pixels(size), colors, &OverlayOptions::default())
+}
+
+#[test]
+fn strips_of_any_height_give_the_pixels_of_the_whole_page() {
+    // 1100 rows: more than two tiles, so tiles straddle strips in every way.
+    let size = PixelSize::new(700, 1100).unwrap();
+    for (colors, channels) in [(ColorMode::Gray, Channels::Gray), (ColorMode::Rgb, Channels::Rgb)] {
+        let scene = busy_scene(size, colors);
+        let row_bytes = 700 * channels.bytes();
+        // A page that is not plain white, so compositing onto it shows.
+        let paper: Vec<u8> = (0..row_bytes * 1100).map(|i| (i % 251) as u8).collect();
+        let mut whole = paper.clone();
+        draw(&scene, &mut whole, size, channels).unwrap();
+        assert_ne!(whole, paper, "the scene draws something");
+        for rows in [1, 3, 4, 100, 511, 512, 513, 1099, 1100] {
+            let mut banded = paper.clone();
+            for (i, strip) in banded.chunks_mut(row_bytes * rows).enumerate() {
+                draw_rows(&scene, strip, (i * rows) as u32, channels).unwrap();
+            }
+            assert!(banded == whole, "{colors:?}, strips of {rows} rows");
+        }
+    }
+}
+
+#[test]
+fn a_strip_that_is_not_whole_rows_of_the_page_is_an_error() {
+    let size = PixelSize::new(10, 20).unwrap();
+    let scene = busy_scene(size, ColorMode::Gray);
+    let strip = |y0, len| draw_rows(&scene, &mut vec![255; len], y0, Channels::Gray);
+    assert_eq!(strip(0, 200), Ok(()));
+    assert_eq!(strip(15, 50), Ok(()));
+    assert_eq!(strip(3, 15), Err(DrawError::Strip { y0: 3, found: 15, size }));
+    let err = strip(15, 60).unwrap_err();
+    assert_eq!(err, DrawError::Strip { y0: 15, found: 60, size });
+    assert_eq!(
+        err.to_string(),
+        "a strip of 60 bytes from row 15 is not whole rows of the 10x20 page"
+    );
 }

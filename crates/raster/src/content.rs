@@ -49,7 +49,59 @@ impl std::fmt::Debug for PageContent<'_> {
     }
 }
 
+/// What a vector backend reads of a page before (or without) its pixels: the frame, the
+/// parsed PDF page and the deadline. [`Document::source`] gives it for a planned page,
+/// [`PageContent::source`] for a rendered one.
+#[derive(Clone, Copy)]
+pub struct PageSource<'a> {
+    doc: &'a Document,
+    index: usize,
+    frame: PageFrame,
+    deadline: Deadline,
+}
+
+impl std::fmt::Debug for PageSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageSource")
+            .field("index", &self.index)
+            .field("frame", &self.frame)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> PageSource<'a> {
+    pub(crate) fn new(
+        doc: &'a Document,
+        index: usize,
+        frame: PageFrame,
+        deadline: Deadline,
+    ) -> Self {
+        Self { doc, index, frame, deadline }
+    }
+
+    /// The page's frame.
+    pub fn frame(&self) -> &PageFrame {
+        &self.frame
+    }
+
+    /// The deadline of the page's conversion; backends that can stop early check it.
+    pub fn deadline(&self) -> Deadline {
+        self.deadline
+    }
+
+    /// hayro's parsed page, for a vector backend (also when the pixels are drawn by
+    /// pdfium); `None` for images.
+    pub fn pdf_page(&self) -> Option<&'a hayro::hayro_syntax::page::Page<'a>> {
+        self.doc.pdf_page(self.index)
+    }
+}
+
 impl<'a> PageContent<'a> {
+    /// What a vector backend reads of the page.
+    pub fn source(&self) -> PageSource<'a> {
+        PageSource::new(self.doc, self.index, self.page.frame, self.deadline)
+    }
+
     /// The content of `page`, rendered from `doc`, whose PNG is encoded
     /// with `png_options`, to be finished by `deadline`.
     pub fn new(

@@ -39,6 +39,18 @@ pub struct RenderedPage {
     pub warnings: Vec<String>,
 }
 
+/// One page rendered row by row by [`Document::render_rows`]: what it says besides its
+/// pixels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamedPage {
+    /// The page, from 0.
+    pub index: usize,
+    /// The page's frame, as in [`RenderedPage::frame`].
+    pub frame: PageFrame,
+    /// The plan's warnings, then the renderer's.
+    pub warnings: Vec<String>,
+}
+
 enum Inner {
     Pdf(PdfFile),
     Image(ImageFile),
@@ -108,8 +120,9 @@ impl Document {
     /// PDF pages get `dpi / 72` pixels per point, or the scale that makes their width
     /// [`target_width`](RenderOptions::target_width); images get
     /// [`image_scale`](RenderOptions::image_scale) pixels per pixel. Sides are rounded to
-    /// the nearest pixel. A page above [`Limits::max_pixels`] or with a side above 65280
-    /// pixels is scaled down to fit, with a warning.
+    /// the nearest pixel. A page above [`Limits::max_pixels`] (or, when pdfium or an
+    /// image decoder renders it as one whole image, [`Limits::max_whole_pixels`]) or with
+    /// a side above 65280 pixels is scaled down to fit, with a warning.
     pub fn plan(
         &self,
         index: usize,
@@ -137,7 +150,16 @@ impl Document {
                 (geometry, options.image_scale)
             }
         };
-        let (frame, warning) = size::fit(geometry, scale, limits.max_pixels).ok_or_else(|| {
+        // Only hayro renders in bands; pdfium and the image decoders hold the whole image.
+        let whole = match &self.inner {
+            Inner::Pdf(_) => options.renderer == Renderer::Pdfium,
+            Inner::Image(_) => true,
+        };
+        let max_pixels = match whole {
+            true => limits.max_pixels.min(limits.max_whole_pixels.max(1)),
+            false => limits.max_pixels,
+        };
+        let (frame, warning) = size::fit(geometry, scale, max_pixels).ok_or_else(|| {
             RasterError::InvalidOptions(format!("the scale {scale} is not a positive number"))
         })?;
         let mut warnings = match &self.inner {
@@ -154,18 +176,103 @@ impl Document {
         })
     }
 
+    /// What a vector backend reads of a planned page, to be done by `deadline`.
+    pub fn source(&self, plan: &PagePlan, deadline: Deadline) -> crate::PageSource<'_> {
+        crate::PageSource::new(self, plan.index, plan.frame, deadline)
+    }
+
     /// Renders a planned page onto an opaque white page of the plan's size, in the job's
     /// colours.
     ///
     /// `deadline` is checked between content operators while a PDF page is interpreted
     /// by hayro and before and after each step; past it the page fails with
     /// [`RasterError::TimedOut`]. Errors here concern this page only.
+    ///
+    /// This holds the whole page image; [`Document::render_rows`] hands the rows on as
+    /// they are rendered instead.
     pub fn render(
         &self,
         plan: &PagePlan,
         colors: ColorMode,
         deadline: Deadline,
     ) -> Result<RenderedPage, RasterError> {
+        let size = plan.frame.size();
+        let row_bytes = size.width() as usize * colors.channels();
+        let mut collected = Vec::new();
+        let mut collect = |y0: u32, rows: &mut [u8]| {
+            debug_assert_eq!(collected.len(), y0 as usize * row_bytes, "rows in order");
+            if collected.is_empty() {
+                collected.reserve_exact(row_bytes * size.height() as usize);
+            }
+            collected.extend_from_slice(rows);
+        };
+        let (whole, warnings) = self.render_page(plan, colors, deadline, &mut collect)?;
+        let image = match whole {
+            Some(image) => image,
+            None => PageImage::from_rows(size.width(), size.height(), collected, colors),
+        };
+        Ok(RenderedPage { index: plan.index, image, frame: plan.frame, warnings })
+    }
+
+    /// Renders a planned page like [`Document::render`], but hands its rows to `sink` as
+    /// they are done instead of returning an image: `sink(y0, rows)` gets whole rows of
+    /// the page from row `y0` on, top to bottom without gaps or overlap, one byte per
+    /// pixel for [`ColorMode::Gray`] and three for [`ColorMode::Rgb`]. The sink may
+    /// change the rows (e.g. draw on them); they are not read again.
+    ///
+    /// A PDF page drawn by hayro is rasterized in bands of
+    /// [`RenderOptions::band_bytes`], so memory does not grow with the page: this is how
+    /// the engine writes PNGs of any size. pdfium and the image decoders produce the
+    /// whole image first and hand it on in bands of the same height.
+    ///
+    /// On an error the sink may have had some rows already; they must be discarded.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use diagram_core::{ColorMode, Deadline, Limits};
+    /// use diagram_raster::{Document, RenderOptions};
+    ///
+    /// let mut png = Vec::new();
+    /// image::GrayImage::from_pixel(3, 2, image::Luma([9]))
+    ///     .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+    ///     .unwrap();
+    /// let doc = Document::open(Arc::from(png), &Limits::default()).unwrap();
+    /// let plan = doc.plan(0, &RenderOptions::default(), &Limits::default()).unwrap();
+    /// let mut seen = Vec::new();
+    /// doc.render_rows(&plan, ColorMode::Gray, Deadline::NONE, &mut |y0, rows| {
+    ///     seen.push((y0, rows.to_vec()));
+    /// })
+    /// .unwrap();
+    /// assert_eq!(seen, [(0, vec![9; 6])]);
+    /// ```
+    pub fn render_rows(
+        &self,
+        plan: &PagePlan,
+        colors: ColorMode,
+        deadline: Deadline,
+        sink: &mut dyn FnMut(u32, &mut [u8]),
+    ) -> Result<StreamedPage, RasterError> {
+        let (whole, warnings) = self.render_page(plan, colors, deadline, sink)?;
+        if let Some(mut image) = whole {
+            let width = image.width();
+            let row_bytes = width as usize * image.channels();
+            let band = row_bytes * crate::pdf::band_rows(width, plan.band_bytes).max(1) as usize;
+            for (i, rows) in image.as_bytes_mut().chunks_mut(band).enumerate() {
+                sink((i * (band / row_bytes)) as u32, rows);
+            }
+        }
+        Ok(StreamedPage { index: plan.index, frame: plan.frame, warnings })
+    }
+
+    /// Renders a page: hayro streams its rows into `sink` and gives no image; pdfium and
+    /// the image decoders give the whole image and leave the sink alone.
+    fn render_page(
+        &self,
+        plan: &PagePlan,
+        colors: ColorMode,
+        deadline: Deadline,
+        sink: &mut dyn FnMut(u32, &mut [u8]),
+    ) -> Result<(Option<PageImage>, Vec<String>), RasterError> {
         let index = plan.index;
         self.check_index(index)?;
         let frame = plan.frame;
@@ -177,21 +284,20 @@ impl Document {
         let image = match &self.inner {
             Inner::Pdf(p) => match plan.renderer {
                 Renderer::Hayro => {
-                    let (image, more) =
-                        p.render(index, &frame, colors, plan.band_bytes, deadline)?;
+                    let more = p.render(index, &frame, colors, plan.band_bytes, deadline, sink)?;
                     warnings.extend(more);
-                    image
+                    None
                 }
                 // The displayed page at the exact scale, drawn from the corner as hayro
                 // draws it (see `PageFrame::content_transform`).
-                Renderer::Pdfium => self.render_pdfium(index, &frame, colors)?,
+                Renderer::Pdfium => Some(self.render_pdfium(index, &frame, colors)?),
             },
-            Inner::Image(i) => i.render(&self.bytes, index, frame.size(), colors)?,
+            Inner::Image(i) => Some(i.render(&self.bytes, index, frame.size(), colors)?),
         };
         if deadline.passed() {
             return Err(timed_out());
         }
-        Ok(RenderedPage { index, image, frame, warnings })
+        Ok((image, warnings))
     }
 
     #[cfg(feature = "pdfium")]

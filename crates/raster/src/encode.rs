@@ -49,6 +49,8 @@
 
 use std::io::Write;
 
+use diagram_core::ColorMode;
+
 use crate::PageImage;
 
 /// DEFLATE compression of the PNG's pixel data.
@@ -103,6 +105,17 @@ pub enum EncodeError {
     /// [`PngCompression::Level`] outside 1 to 9.
     #[error("png compression level {0} is out of range; use 1 (fastest) to 9 (smallest)")]
     CompressionLevel(u8),
+    /// [`PngStream::write_rows`] was given part of a row, or more rows than the image has.
+    #[error("{bytes} bytes of pixels are not whole rows of {row_bytes} bytes left in the png")]
+    Rows {
+        /// The bytes given.
+        bytes: usize,
+        /// The bytes of one row.
+        row_bytes: usize,
+    },
+    /// [`PngStream::finish`] was called before the last row was written.
+    #[error("the png is missing its last {0} rows")]
+    MissingRows(u64),
     /// The encoder or the writer failed (e.g. the disk is full).
     #[error("cannot write the png: {0}")]
     Png(#[source] png::EncodingError),
@@ -120,43 +133,155 @@ pub enum EncodeError {
 /// assert_eq!(png, encode_png(&page, &PngOptions::default()).unwrap()); // deterministic
 /// ```
 pub fn encode_png(image: &PageImage, options: &PngOptions) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::new();
-    write_png(image, options, &mut out)?;
-    Ok(out)
+    let colors = match image {
+        PageImage::Gray(_) => ColorMode::Gray,
+        PageImage::Rgb(_) => ColorMode::Rgb,
+    };
+    let mut stream = PngStream::new(image.width(), image.height(), colors, options)?;
+    stream.write_rows(image.as_bytes())?;
+    stream.finish()
 }
 
-/// Encodes a page as PNG into `out`, like [`encode_png`]. Wrap a file in a
-/// [`std::io::BufWriter`]; the encoder writes a chunk at a time.
+/// Encodes a page as PNG into `out`, like [`encode_png`] (the PNG is made in memory,
+/// then written at once).
 pub fn write_png<W: Write>(
     image: &PageImage,
     options: &PngOptions,
-    out: W,
+    mut out: W,
 ) -> Result<(), EncodeError> {
-    let compression = match options.compression {
-        PngCompression::Stored => png::DeflateCompression::NoCompression,
-        PngCompression::Fast => png::DeflateCompression::FdeflateUltraFast,
-        PngCompression::Level(level @ 1..=9) => png::DeflateCompression::Level(level),
-        PngCompression::Level(level) => return Err(EncodeError::CompressionLevel(level)),
-    };
-    let filter = match options.filter {
-        PngFilter::None => png::Filter::NoFilter,
-        PngFilter::Sub => png::Filter::Sub,
-        PngFilter::Up => png::Filter::Up,
-        PngFilter::Average => png::Filter::Avg,
-        PngFilter::Paeth => png::Filter::Paeth,
-        PngFilter::Adaptive => png::Filter::Adaptive,
-    };
-    let mut encoder = png::Encoder::new(out, image.width(), image.height());
-    encoder.set_color(match image {
-        PageImage::Gray(_) => png::ColorType::Grayscale,
-        PageImage::Rgb(_) => png::ColorType::Rgb,
-    });
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_deflate_compression(compression);
-    encoder.set_filter(filter);
-    let mut writer = encoder.write_header().map_err(EncodeError::Png)?;
-    writer.write_image_data(image.as_bytes()).map_err(EncodeError::Png)?;
-    writer.finish().map_err(EncodeError::Png)
+    let png = encode_png(image, options)?;
+    out.write_all(&png).map_err(|e| EncodeError::Png(e.into()))
+}
+
+/// The growing PNG of a [`PngStream`], shared between the stream and the encoder that
+/// writes into it (the encoder owns its writer and never gives it back).
+#[derive(Debug, Clone, Default)]
+struct SharedBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The size of each `IDAT` chunk [`PngStream`] writes (the last may be shorter): 1 MiB.
+const IDAT_BYTES: usize = 1 << 20;
+
+/// A PNG encoder fed rows as they are rendered, top to bottom, so that no whole page
+/// image is needed: what a page rendered in bands is written with.
+///
+/// The bytes depend only on the pixels and the options, not on how the rows are split
+/// between calls; [`encode_png`] and [`write_png`] go through it too, so a page encodes
+/// to the same file whether it was rendered whole or in bands.
+///
+/// ```
+/// use diagram_core::ColorMode;
+/// use diagram_raster::{encode_png, PageImage, PngOptions, PngStream};
+///
+/// let page = image::GrayImage::from_fn(40, 30, |x, y| image::Luma([(x * y) as u8]));
+/// let mut stream = PngStream::new(40, 30, ColorMode::Gray, &PngOptions::default())?;
+/// for band in page.as_raw().chunks(40 * 7) {
+///     stream.write_rows(band)?; // 7 rows at a time, then the 2 left
+/// }
+/// let png = stream.finish()?;
+/// assert_eq!(png, encode_png(&PageImage::Gray(page), &PngOptions::default())?);
+/// # Ok::<(), diagram_raster::EncodeError>(())
+/// ```
+pub struct PngStream {
+    stream: png::StreamWriter<'static, SharedBuffer>,
+    out: SharedBuffer,
+    row_bytes: usize,
+    rows_left: u64,
+}
+
+impl std::fmt::Debug for PngStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PngStream")
+            .field("row_bytes", &self.row_bytes)
+            .field("rows_left", &self.rows_left)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PngStream {
+    /// Starts a PNG in memory of `width` x `height` pixels, 8-bit gray for
+    /// [`ColorMode::Gray`] and 8-bit RGB for [`ColorMode::Rgb`].
+    pub fn new(
+        width: u32,
+        height: u32,
+        colors: ColorMode,
+        options: &PngOptions,
+    ) -> Result<Self, EncodeError> {
+        let compression = match options.compression {
+            PngCompression::Stored => png::DeflateCompression::NoCompression,
+            PngCompression::Fast => png::DeflateCompression::FdeflateUltraFast,
+            PngCompression::Level(level @ 1..=9) => png::DeflateCompression::Level(level),
+            PngCompression::Level(level) => return Err(EncodeError::CompressionLevel(level)),
+        };
+        let filter = match options.filter {
+            PngFilter::None => png::Filter::NoFilter,
+            PngFilter::Sub => png::Filter::Sub,
+            PngFilter::Up => png::Filter::Up,
+            PngFilter::Average => png::Filter::Avg,
+            PngFilter::Paeth => png::Filter::Paeth,
+            PngFilter::Adaptive => png::Filter::Adaptive,
+        };
+        let out = SharedBuffer::default();
+        let mut encoder = png::Encoder::new(out.clone(), width, height);
+        encoder.set_color(if colors.is_gray() {
+            png::ColorType::Grayscale
+        } else {
+            png::ColorType::Rgb
+        });
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_deflate_compression(compression);
+        encoder.set_filter(filter);
+        let writer = encoder.write_header().map_err(EncodeError::Png)?;
+        let stream = writer.into_stream_writer_with_size(IDAT_BYTES).map_err(EncodeError::Png)?;
+        Ok(Self {
+            stream,
+            out,
+            row_bytes: width as usize * colors.channels(),
+            rows_left: height as u64,
+        })
+    }
+
+    /// Appends whole rows, top first, without padding: a multiple of the row length
+    /// (width times 1 byte for gray, 3 for RGB), and no more rows than are left.
+    pub fn write_rows(&mut self, rows: &[u8]) -> Result<(), EncodeError> {
+        let count = (rows.len() / self.row_bytes.max(1)) as u64;
+        if !rows.len().is_multiple_of(self.row_bytes.max(1)) || count > self.rows_left {
+            return Err(EncodeError::Rows { bytes: rows.len(), row_bytes: self.row_bytes });
+        }
+        self.stream.write_all(rows).map_err(|e| EncodeError::Png(e.into()))?;
+        self.rows_left -= count;
+        Ok(())
+    }
+
+    /// The rows still to come.
+    pub fn rows_left(&self) -> u64 {
+        self.rows_left
+    }
+
+    /// Ends the PNG once every row is written, and returns it.
+    pub fn finish(self) -> Result<Vec<u8>, EncodeError> {
+        if self.rows_left > 0 {
+            return Err(EncodeError::MissingRows(self.rows_left));
+        }
+        self.stream.finish().map_err(EncodeError::Png)?;
+        Ok(self.out.take())
+    }
 }
 
 #[cfg(test)]
@@ -222,6 +347,40 @@ mod tests {
                 assert_eq!(px, rgb.as_bytes(), "{options:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_bytes_do_not_depend_on_how_rows_are_split() {
+        let gray = sample_gray(101, 37);
+        for compression in ALL_COMPRESSIONS {
+            for filter in ALL_FILTERS {
+                let options = PngOptions { compression, filter };
+                let whole = encode_png(&PageImage::Gray(gray.clone()), &options).unwrap();
+                for rows in [1, 2, 5, 36, 37] {
+                    let mut stream = PngStream::new(101, 37, ColorMode::Gray, &options).unwrap();
+                    for band in gray.as_raw().chunks(101 * rows) {
+                        stream.write_rows(band).unwrap();
+                    }
+                    assert_eq!(stream.rows_left(), 0);
+                    let out = stream.finish().unwrap();
+                    assert_eq!(out, whole, "{options:?}, {rows} rows at a time");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn partial_extra_and_missing_rows_are_refused() {
+        let options = PngOptions::default();
+        let mut stream = PngStream::new(10, 3, ColorMode::Rgb, &options).unwrap();
+        let err = stream.write_rows(&[0; 31]).unwrap_err();
+        assert!(matches!(err, EncodeError::Rows { bytes: 31, row_bytes: 30 }), "{err}");
+        stream.write_rows(&[0; 60]).unwrap();
+        assert!(matches!(stream.write_rows(&[0; 60]), Err(EncodeError::Rows { .. })));
+        assert_eq!(stream.rows_left(), 1);
+        let err = stream.finish().unwrap_err();
+        assert!(matches!(err, EncodeError::MissingRows(1)), "{err}");
+        assert_eq!(err.to_string(), "the png is missing its last 1 rows");
     }
 
     #[test]

@@ -37,8 +37,11 @@
 //!
 //! # Sizes
 //! See [`RenderOptions`]: 150 DPI by default, sides rounded to the nearest pixel, pages
-//! above `Limits::max_pixels` (100 million) or a side above 65280 pixels (the rasteriser takes 16-bit sizes) scaled
-//! down with a warning.
+//! above `Limits::max_pixels` (600 million, an A0 sheet at 600 DPI) or a side above 65280
+//! pixels (the rasteriser takes 16-bit sizes) scaled down with a warning. hayro renders
+//! in bands ([`Document::render_rows`]), so a page of any size costs the same memory;
+//! pdfium and the image decoders hold the whole image, so their pages are capped at
+//! `Limits::max_whole_pixels` (100 million).
 //!
 //! # Colour
 //! Pages are composited onto white. In gray mode (the default) each pixel becomes
@@ -64,9 +67,11 @@ mod pixels;
 mod size;
 mod sniff;
 
-pub use content::PageContent;
-pub use document::{Document, PagePlan, RenderedPage};
-pub use encode::{encode_png, write_png, EncodeError, PngCompression, PngFilter, PngOptions};
+pub use content::{PageContent, PageSource};
+pub use document::{Document, PagePlan, RenderedPage, StreamedPage};
+pub use encode::{
+    encode_png, write_png, EncodeError, PngCompression, PngFilter, PngOptions, PngStream,
+};
 pub use error::RasterError;
 pub use options::{RenderOptions, Renderer, DEFAULT_BAND_BYTES};
 pub use page_image::PageImage;

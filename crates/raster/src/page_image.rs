@@ -71,6 +71,17 @@ impl PageImage {
         }
     }
 
+    /// The image scaled to `size`, with a triangle (bilinear) filter, as images are scaled
+    /// on input.
+    pub fn resized(&self, size: PixelSize) -> PageImage {
+        let (w, h) = (size.width(), size.height());
+        let filter = image::imageops::FilterType::Triangle;
+        match self {
+            PageImage::Gray(i) => PageImage::Gray(image::imageops::resize(i, w, h, filter)),
+            PageImage::Rgb(i) => PageImage::Rgb(image::imageops::resize(i, w, h, filter)),
+        }
+    }
+
     /// The pixel rows, mutable.
     pub fn as_bytes_mut(&mut self) -> &mut [u8] {
         match self {

@@ -15,7 +15,7 @@ use hayro::vello_cpu::{self, RasterizerSettings, RenderContext, TargetInit};
 use hayro::{render_into, RenderCache, RenderSettings};
 
 use crate::size::MAX_SIDE;
-use crate::{pdf_check, pixels, PageImage, RasterError};
+use crate::{pdf_check, pixels, RasterError};
 
 /// The input bytes, shared with hayro without a copy.
 struct SharedBytes(Arc<[u8]>);
@@ -102,9 +102,10 @@ impl PdfFile {
     }
 
     /// Renders page `index` onto an opaque white page of exactly the frame's size, drawn
-    /// by [`PageFrame::content_transform`].
+    /// by [`PageFrame::content_transform`], handing its rows to `sink` band by band, top
+    /// to bottom, in `colors` (see [`crate::Document::render_rows`]).
     ///
-    /// Returns the image and the warnings of the interpreter that do not make the page
+    /// Returns the warnings of the interpreter that do not make the page
     /// wrong (a missing font, an annotation without appearance).
     ///
     /// Runs under the page's memory budget: a buffer over it fails the page with
@@ -116,9 +117,10 @@ impl PdfFile {
         colors: ColorMode,
         band_bytes: usize,
         deadline: Deadline,
-    ) -> Result<(PageImage, Vec<String>), RasterError> {
+        sink: &mut dyn FnMut(u32, &mut [u8]),
+    ) -> Result<Vec<String>, RasterError> {
         let (result, overrun) = budget::limit(self.budget, || {
-            self.render_within(index, frame, colors, band_bytes, deadline)
+            self.render_within(index, frame, colors, band_bytes, deadline, sink)
         });
         // The refusal explains whatever else failed (a stream that "cannot be decoded").
         match overrun {
@@ -139,7 +141,8 @@ impl PdfFile {
         colors: ColorMode,
         band_bytes: usize,
         deadline: Deadline,
-    ) -> Result<(PageImage, Vec<String>), RasterError> {
+        sink: &mut dyn FnMut(u32, &mut [u8]),
+    ) -> Result<Vec<String>, RasterError> {
         let page_no = index + 1;
         let page = &self.pdf.pages()[index];
         check_page(page).map_err(|reason| RasterError::BrokenPage { page: page_no, reason })?;
@@ -150,10 +153,10 @@ impl PdfFile {
         };
 
         let seen = Arc::new(Mutex::new(Seen::default()));
-        let sink = seen.clone();
+        let record = seen.clone();
         let settings = InterpreterSettings {
             warning_sink: Arc::new(move |w| {
-                if let Ok(mut seen) = sink.lock() {
+                if let Ok(mut seen) = record.lock() {
                     seen.record(w);
                 }
             }),
@@ -176,19 +179,19 @@ impl PdfFile {
         }
         ctx.flush();
         // The page is rasterized in bands (vendored vello_cpu's patch 1) into one reused
-        // band buffer, and each band becomes gray or RGB rows of the page at once: no
-        // full-page RGBA buffer.
+        // band buffer, and each band becomes gray or RGB rows of the page at once, handed
+        // to the sink: neither a full-page RGBA buffer nor a full-page image.
         let row_bytes = size.width() as usize * colors.channels();
-        let mut out = vec![0u8; row_bytes * size.height() as usize];
+        let mut rows = Vec::new();
         let band_rows = band_rows(size.width(), band_bytes);
         ctx.render_bands(
             &mut vello_cpu::Resources::default(),
             RasterizerSettings { target_init: TargetInit::Clear(WHITE), ..Default::default() },
             band_rows,
             |y0, band| {
-                let start = y0 as usize * row_bytes;
-                let rows = &mut out[start..start + band.height() as usize * row_bytes];
-                pixels::premultiplied_onto_white(band.data_as_u8_slice(), rows, colors);
+                rows.resize(band.height() as usize * row_bytes, 0);
+                pixels::premultiplied_onto_white(band.data_as_u8_slice(), &mut rows, colors);
+                sink(u32::from(y0), &mut rows);
             },
         );
         drop(ctx);
@@ -208,15 +211,14 @@ impl PdfFile {
                 ),
             });
         }
-        let image = PageImage::from_rows(size.width(), size.height(), out, colors);
-        Ok((image, seen.warnings()))
+        Ok(seen.warnings())
     }
 }
 
 /// The rows of RGBA a band of a page `width` pixels wide may hold within `band_bytes`
 /// ([`crate::RenderOptions::band_bytes`]); `render_bands` rounds them down to whole
 /// 4-pixel strip rows, at least one.
-fn band_rows(width: u32, band_bytes: usize) -> u16 {
+pub(crate) fn band_rows(width: u32, band_bytes: usize) -> u16 {
     let rows = band_bytes / (width as usize * 4).max(1);
     rows.min(u16::MAX as usize) as u16
 }

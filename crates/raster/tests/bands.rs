@@ -108,3 +108,77 @@ fn a_zero_band_budget_is_refused() {
     let err = options.validate().unwrap_err().to_string();
     assert!(err.contains("band budget"), "{err}");
 }
+
+#[test]
+fn an_a0_sheet_at_600_dpi_is_rendered_at_its_exact_size_row_by_row() {
+    // 558 M pixels: within the default pixel limit, so not scaled; hayro renders it in
+    // bands, and the rows come out in order, whole, with the drawing on them.
+    let doc =
+        Document::open(fixture("valhall/PH-25578-P-4110010-001.pdf"), &Limits::default()).unwrap();
+    let at = |dpi| {
+        let options = RenderOptions { dpi, ..Default::default() };
+        doc.plan(0, &options, &Limits::default()).unwrap()
+    };
+    let (low, plan) = (at(150.0), at(600.0));
+    assert_eq!(low.frame.size().width(), 7032);
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    let size = plan.frame.size();
+    // Four times the 150 DPI sides, give or take the rounding of each.
+    assert!(size.width().abs_diff(4 * 7032) <= 2, "{size}");
+    assert!(size.height().abs_diff(4 * low.frame.size().height()) <= 2, "{size}");
+    assert!(size.area() > 550_000_000, "{size}");
+
+    let (mut next, mut dark, mut bands) = (0u32, 0u64, 0);
+    let page = doc
+        .render_rows(&plan, ColorMode::Gray, diagram_core::Deadline::NONE, &mut |y0, rows| {
+            assert_eq!(y0, next, "rows in order, without gaps");
+            assert_eq!(rows.len() % size.width() as usize, 0, "whole rows");
+            next += (rows.len() / size.width() as usize) as u32;
+            dark += rows.iter().filter(|&&v| v < 128).count() as u64;
+            bands += 1;
+        })
+        .unwrap();
+    assert_eq!(next, size.height(), "every row");
+    assert_eq!(page.frame.size(), size);
+    // Bands of the default 8 MiB budget: 72 rows of about 28130 pixels.
+    assert!(bands > 250, "{bands} bands");
+    // At 150 DPI the sheet has about 1.3 M dark pixels; 16 times the area, the lines
+    // about 4 times as wide in pixels.
+    assert!(dark > 10_000_000, "{dark} dark pixels");
+}
+
+#[test]
+fn pages_drawn_whole_keep_the_lower_pixel_limit() {
+    // pdfium and image decoders hold the whole image, so their pages stay within
+    // `max_whole_pixels`; hayro's banded pages within `max_pixels`.
+    let doc =
+        Document::open(fixture("valhall/PH-25578-P-4110010-001.pdf"), &Limits::default()).unwrap();
+    let limits =
+        Limits { max_pixels: 4_000_000, max_whole_pixels: 1_000_000, ..Default::default() };
+    let plan = |renderer| {
+        let options = RenderOptions { dpi: 150.0, renderer, ..Default::default() };
+        doc.plan(0, &options, &limits).unwrap()
+    };
+    let hayro = plan(diagram_raster::Renderer::Hayro);
+    assert!(hayro.frame.size().area() <= 4_000_000 && hayro.frame.size().area() > 3_900_000);
+    assert!(hayro.warnings[0].contains("4000000 pixels"), "{:?}", hayro.warnings);
+    let pdfium = plan(diagram_raster::Renderer::Pdfium);
+    assert!(pdfium.frame.size().area() <= 1_000_000 && pdfium.frame.size().area() > 990_000);
+    assert!(pdfium.warnings[0].contains("1000000 pixels"), "{:?}", pdfium.warnings);
+    // Whichever is lower applies.
+    let limits = Limits { max_pixels: 500_000, ..limits };
+    let options =
+        RenderOptions { renderer: diagram_raster::Renderer::Pdfium, ..Default::default() };
+    assert!(doc.plan(0, &options, &limits).unwrap().frame.size().area() <= 500_000);
+
+    // An image scaled up is resized as one whole image too.
+    let mut png = Vec::new();
+    image::GrayImage::from_pixel(100, 100, image::Luma([0]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let image = Document::open(png.into(), &Limits::default()).unwrap();
+    let options = RenderOptions { image_scale: 20.0, ..Default::default() };
+    let plan = image.plan(0, &options, &limits).unwrap();
+    assert!(plan.frame.size().area() <= 500_000, "{}", plan.frame.size());
+    assert!(!plan.warnings.is_empty());
+}

@@ -70,7 +70,7 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use diagram_core::PixelSize;
 use diagram_overlay::Scene;
-use diagram_raster::{EncodeError, PageContent};
+use diagram_raster::{encode_png, EncodeError, PageContent, PageSource};
 use hayro::hayro_interpret::InterpreterCache;
 
 use crate::vector::{vector_layer, VectorLayer, VectorSettings};
@@ -119,6 +119,42 @@ pub struct SvgOptions {
     pub min_stroke_px: f64,
     /// Decimals of the vector layer's coordinates in pixels. Default: `2`.
     pub decimals: u32,
+    /// The most pixels of the image a raster layer embeds ([`DEFAULT_MAX_RASTER_PIXELS`],
+    /// 100 million, by default): a larger page is embedded scaled down to fit, still
+    /// drawn over the whole page, since browsers cannot decode or show much larger
+    /// images (an A0 sheet at 600 DPI has 558 M pixels). The page PNG itself keeps its
+    /// size.
+    #[serde(default = "default_max_raster_pixels")]
+    pub max_raster_pixels: u64,
+}
+
+/// The default [`SvgOptions::max_raster_pixels`]: 100 million, an A0 sheet at 400 DPI.
+pub const DEFAULT_MAX_RASTER_PIXELS: u64 = 100_000_000;
+
+fn default_max_raster_pixels() -> u64 {
+    DEFAULT_MAX_RASTER_PIXELS
+}
+
+impl SvgOptions {
+    /// The size of the image a raster layer of a page of `size` embeds: `size` itself
+    /// when it is within [`max_raster_pixels`](Self::max_raster_pixels), else both sides
+    /// scaled by one factor, rounded down, to fit.
+    pub fn raster_size(&self, size: PixelSize) -> PixelSize {
+        let cap = self.max_raster_pixels.max(1);
+        if size.area() <= cap {
+            return size;
+        }
+        let mut factor = (cap as f64 / size.area() as f64).sqrt();
+        loop {
+            let side = |v: u32| ((v as f64 * factor).floor() as u32).max(1);
+            let scaled = PixelSize::new(side(size.width()), side(size.height()))
+                .expect("sides of at least 1");
+            if scaled.area() <= cap || factor == 0.0 {
+                return scaled;
+            }
+            factor *= 0.999;
+        }
+    }
 }
 
 impl Default for SvgOptions {
@@ -128,6 +164,7 @@ impl Default for SvgOptions {
             max_vector_bytes: 6 * 1024 * 1024,
             min_stroke_px: 1.0,
             decimals: 2,
+            max_raster_pixels: DEFAULT_MAX_RASTER_PIXELS,
         }
     }
 }
@@ -158,6 +195,9 @@ pub enum SvgError {
     /// The page PNG for the raster layer could not be encoded.
     #[error("the page image for the SVG could not be encoded: {0}")]
     Png(#[source] EncodeError),
+    /// [`assemble`] was given a raster layer without the page PNG.
+    #[error("the SVG's raster layer needs the page PNG, which was not given")]
+    MissingPng,
     /// The page's deadline passed while its vector layer was written.
     #[error("writing the SVG stopped at the time limit")]
     TimedOut,
@@ -167,24 +207,93 @@ pub enum SvgError {
 /// `scene` (which carries each annotation's text, confidence and entities).
 ///
 /// The raster layer is [`PageContent::png`], the page's PNG without highlights, so an
-/// engine that also writes that PNG encodes it once.
+/// engine that also writes that PNG encodes it once. An engine that renders pages in
+/// bands calls [`page_layer`] before rendering, so that it knows whether the SVG needs
+/// the PNG, then [`assemble`].
 pub fn write_svg(
     scene: &Scene,
     content: &PageContent<'_>,
     options: &SvgOptions,
 ) -> Result<SvgPage, SvgError> {
+    let layer = page_layer(scene, &content.source(), options)?;
+    if layer.kind() == LayerKind::Vector {
+        return assemble(scene, layer, None);
+    }
     let size = content.frame().size();
+    let embedded = options.raster_size(size);
+    if embedded == size {
+        return assemble(scene, layer, Some(content.png().map_err(SvgError::Png)?));
+    }
+    let png = encode_png(&content.image().resized(embedded), content.png_options())
+        .map_err(SvgError::Png)?;
+    let mut svg = assemble(scene, layer, Some(&png))?;
+    svg.warnings.push(raster_scaled_warning(embedded, options));
+    Ok(svg)
+}
+
+/// The warning of an SVG whose raster layer embeds the page scaled down to `embedded`.
+pub fn raster_scaled_warning(embedded: PixelSize, options: &SvgOptions) -> String {
+    format!(
+        "the SVG embeds the page image at {embedded} px, within its limit of {} pixels for \
+         browsers; the PNG has the full size",
+        options.max_raster_pixels
+    )
+}
+
+/// The page layer of one SVG, chosen from the page's content before its pixels are
+/// needed: the vector markup, or the word that the page PNG is embedded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageLayer {
+    size: PixelSize,
+    /// The vector markup; `None` for the raster layer.
+    markup: Option<String>,
+    warnings: Vec<String>,
+}
+
+impl PageLayer {
+    /// Which layer it is: for [`LayerKind::Raster`], [`assemble`] needs the page PNG.
+    pub fn kind(&self) -> LayerKind {
+        match self.markup {
+            Some(_) => LayerKind::Vector,
+            None => LayerKind::Raster,
+        }
+    }
+
+    /// Why the layer is what it is, for the user (e.g. that the page is embedded as an
+    /// image because its vector drawing is over the size limit).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+/// Chooses and writes the page layer of a page's SVG: vector for a PDF page within the
+/// options' budget, raster for images, scans and pages past it (see [`PageLayerMode`]).
+pub fn page_layer(
+    scene: &Scene,
+    source: &PageSource<'_>,
+    options: &SvgOptions,
+) -> Result<PageLayer, SvgError> {
+    let size = source.frame().size();
     if scene.size() != size {
         return Err(SvgError::FrameMismatch { scene: scene.size(), content: size });
     }
     let mut warnings = Vec::new();
-    let layer = page_layer(scene, content, options, &mut warnings)?;
-    let (kind, markup) = match layer {
+    let markup = vector_markup(scene, source, options, &mut warnings)?;
+    Ok(PageLayer { size, markup, warnings })
+}
+
+/// Writes the SVG of a page from its [`page_layer`] and the annotation groups of
+/// `scene`; `png` is the page PNG without highlights, which a raster layer embeds (and
+/// a vector layer ignores).
+pub fn assemble(scene: &Scene, layer: PageLayer, png: Option<&[u8]>) -> Result<SvgPage, SvgError> {
+    let size = layer.size;
+    if scene.size() != size {
+        return Err(SvgError::FrameMismatch { scene: scene.size(), content: size });
+    }
+    let PageLayer { markup, warnings, .. } = layer;
+    let (kind, markup) = match markup {
         Some(markup) => (LayerKind::Vector, markup),
-        None => {
-            let png = content.png().map_err(SvgError::Png)?;
-            (LayerKind::Raster, raster_markup(size, png))
-        }
+        None => (LayerKind::Raster, raster_markup(size, png.ok_or(SvgError::MissingPng)?)),
     };
 
     let (w, h) = (size.width(), size.height());
@@ -221,18 +330,18 @@ pub fn write_svg(
 }
 
 /// The vector layer's markup, or `None` for the raster layer.
-fn page_layer(
+fn vector_markup(
     scene: &Scene,
-    content: &PageContent<'_>,
+    source: &PageSource<'_>,
     options: &SvgOptions,
     warnings: &mut Vec<String>,
 ) -> Result<Option<String>, SvgError> {
-    let page = match (options.page_layer, content.pdf_page()) {
+    let page = match (options.page_layer, source.pdf_page()) {
         (PageLayerMode::Raster, _) | (_, None) => return Ok(None),
         (_, Some(page)) => page,
     };
-    let frame = content.frame();
-    let deadline = content.deadline();
+    let frame = source.frame();
+    let deadline = source.deadline();
     let auto = options.page_layer == PageLayerMode::Auto;
     let settings = |decimals| VectorSettings {
         frame: *frame,
