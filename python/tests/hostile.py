@@ -35,13 +35,18 @@ def assemble(page_dict: bytes, contents: bytes, extra: list = ()) -> bytes:
     return out
 
 
-def huge_page() -> bytes:
-    """A page that needs one 300 MiB buffer: a content stream whose PNG predictor rows
-    are 100 Mi pixels of 3 components, within the engine's 512 MiB budget per buffer, so
-    the buffer is allocated. Under a 256 MiB memory limit that allocation fails, which
-    aborts a Rust process. (A huge media box no longer does: pages are rasterized in bands
-    and their rows streamed into the PNG, so no page-sized buffer is held.)"""
-    return predictor_content(columns=100 << 20, colors=3)
+def huge_page(side: int = 10000) -> bytes:
+    """A page that needs 300 MB buffers: one RGB image of 10000 x 10000 pixels, whose
+    decoded samples (and hayro's RGBA copy of them, 400 MB) are within the engine's
+    512 MiB budget per buffer, so they are allocated; the file is 300 KB (the samples
+    are zeros, compressed). Under a 256 MiB memory limit the allocation fails, which
+    aborts a Rust process. (A huge media box no longer does: pages are rasterized in
+    bands and their rows streamed into the PNG, so no page-sized buffer is held.)"""
+    data = zlib.compress(bytes(side * side * 3), 9)
+    image = b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % (
+        side, side, len(data)) + data + b"\nendstream"
+    return pdf(b"/MediaBox [0 0 200 200] /Resources << /XObject << /Im0 5 0 R >> >>",
+               b"q 200 0 0 200 0 0 cm /Im0 Do Q", [image])
 
 
 def predictor_content(columns: int = 1 << 31, colors: int = 3) -> bytes:
