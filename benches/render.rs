@@ -22,7 +22,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use diagram_core::{ColorMode, Deadline, Limits};
 use diagram_raster::{
     encode_png, pdfium_available, premultiplied_onto_white, Document, PageImage, PngCompression,
-    PngFilter, PngOptions, RenderOptions, RenderedPage, Renderer,
+    PngFilter, PngOptions, PngStream, RenderOptions, RenderedPage, Renderer,
 };
 
 const A0: &str = "valhall/PH-25578-P-4110010-001.pdf";
@@ -88,15 +88,36 @@ fn bands(c: &mut Criterion) {
     let mut group = c.benchmark_group("render_hayro_a0_150dpi_gray_bands");
     configure(&mut group);
     let doc = open(A0);
-    for (label, band_bytes) in
-        [("1MiB", 1 << 20), ("8MiB(default)", 8 << 20), ("32MiB", 32 << 20), ("whole", usize::MAX)]
-    {
+    for (label, band_bytes) in [
+        ("256KiB", 256 << 10),
+        ("1MiB", 1 << 20),
+        ("2MiB", 2 << 20),
+        ("8MiB(default)", 8 << 20),
+        ("32MiB", 32 << 20),
+        ("whole", usize::MAX),
+    ] {
         let options = RenderOptions { band_bytes, ..Default::default() };
         let plan = doc.plan(0, &options, &Limits::default()).expect("plans");
         group.bench_function(label, |b| {
             b.iter(|| doc.render(&plan, ColorMode::Gray, Deadline::NONE).expect("renders"))
         });
     }
+    // What the engine does: the rows of each band straight into the PNG encoder, no
+    // page image.
+    let plan = doc.plan(0, &RenderOptions::default(), &Limits::default()).expect("plans");
+    group.bench_function("8MiB(default)_streamed_to_png", |b| {
+        b.iter(|| {
+            let size = plan.frame.size();
+            let options = PngOptions::default();
+            let mut png = PngStream::new(size.width(), size.height(), ColorMode::Gray, &options)
+                .expect("starts");
+            doc.render_rows(&plan, ColorMode::Gray, Deadline::NONE, &mut |_, rows| {
+                png.write_rows(rows).expect("encodes")
+            })
+            .expect("renders");
+            png.finish().expect("ends")
+        })
+    });
     group.finish();
 }
 
