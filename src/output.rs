@@ -6,9 +6,9 @@
 //! knowing its format; `job.json` names it in `otherUrls` unless the hosted shape has a
 //! field for it.
 
-use diagram_core::Deadline;
+use diagram_core::{Deadline, PixelSize};
 use diagram_overlay::{draw_rows, Channels, Scene};
-use diagram_raster::{Document, PagePlan, PngStream};
+use diagram_raster::{fit_frame, Document, PagePlan, PngStream, StreamedPage};
 use diagram_svg_writer::{assemble, page_layer, raster_scaled_warning, LayerKind};
 
 use crate::error::PageError;
@@ -145,7 +145,7 @@ pub(crate) fn write_page(
     let timed_out = || PageError::timed_out(&options.limits);
     let page = scene.page();
 
-    let layer = match formats.contains(&OutputFormat::Svg) {
+    let mut layer = match formats.contains(&OutputFormat::Svg) {
         true => {
             let source = doc.source(plan, deadline);
             let layer = page_layer(scene, &source, &options.svg)
@@ -169,45 +169,31 @@ pub(crate) fn write_page(
     let mut plain = need_plain.then(stream).transpose().map_err(PageError::Png)?;
     let mut annotated = need_annotated.then(stream).transpose().map_err(PageError::Png)?;
     let channels = if colors.is_gray() { Channels::Gray } else { Channels::Rgb };
-    let mut failure = None;
-    let mut sink = |y0: u32, rows: &mut [u8]| {
-        if failure.is_some() {
-            return;
+    let rendered = render_rows(doc, plan, settings, deadline, |y0, rows| {
+        if let Some(png) = &mut plain {
+            png.write_rows(rows).map_err(PageError::Png)?;
         }
-        let mut band = || -> Result<(), PageError> {
-            if let Some(png) = &mut plain {
-                png.write_rows(rows).map_err(PageError::Png)?;
-            }
-            if let Some(png) = &mut annotated {
-                // The plain PNG has had these rows: the highlights go onto them in place.
-                draw_rows(scene, rows, y0, channels).map_err(PageError::Draw)?;
-                png.write_rows(rows).map_err(PageError::Png)?;
-            }
-            Ok(())
-        };
-        failure = band().err();
-    };
-    let rendered = doc
-        .render_rows(plan, colors, deadline, &mut sink)
-        .map_err(|e| PageError::from_render(e, &options.limits))?;
-    if let Some(e) = failure {
-        return Err(e);
-    }
+        if let Some(png) = &mut annotated {
+            // The plain PNG has had these rows: the highlights go onto them in place.
+            draw_rows(scene, rows, y0, channels).map_err(PageError::Draw)?;
+            png.write_rows(rows).map_err(PageError::Png)?;
+        }
+        Ok(())
+    })?;
     after_render();
     let mut warnings = rendered.warnings;
     warnings.extend(scene.warning());
     if deadline.passed() {
         return Err(timed_out());
     }
-    let plain = plain.map(PngStream::finish).transpose().map_err(PageError::Png)?;
-    let annotated = annotated.map(PngStream::finish).transpose().map_err(PageError::Png)?;
+    let mut plain = plain.map(PngStream::finish).transpose().map_err(PageError::Png)?;
+    let mut annotated = annotated.map(PngStream::finish).transpose().map_err(PageError::Png)?;
 
     let svg_png = match svg_scaled {
         true => Some(scaled_png(doc, plan, settings, deadline)?),
         false => None,
     };
     let svg_embeds_plain = svg_raster && !svg_scaled;
-    let (mut plain, mut annotated, mut layer) = (plain, annotated, layer);
     let mut artifacts = Vec::with_capacity(formats.len());
     for &format in formats {
         match format {
@@ -236,6 +222,29 @@ pub(crate) fn write_page(
     Ok((artifacts, warnings))
 }
 
+/// Renders a planned page in the job's colours, handing each band's rows to `band`; the
+/// first error `band` returns fails the page (the bands after it are not handed on).
+fn render_rows(
+    doc: &Document,
+    plan: &PagePlan,
+    settings: &PageSettings,
+    deadline: Deadline,
+    mut band: impl FnMut(u32, &mut [u8]) -> Result<(), PageError>,
+) -> Result<StreamedPage, PageError> {
+    let mut failure = None;
+    let rendered = doc
+        .render_rows(plan, settings.colors, deadline, &mut |y0, rows| {
+            if failure.is_none() {
+                failure = band(y0, rows).err();
+            }
+        })
+        .map_err(|e| PageError::from_render(e, &settings.options.limits))?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(rendered),
+    }
+}
+
 /// The page PNG, without highlights, rendered again at the size an SVG raster layer may
 /// embed ([`SvgOptions::max_raster_pixels`](diagram_svg_writer::SvgOptions)), and that
 /// size.
@@ -244,26 +253,15 @@ fn scaled_png(
     plan: &PagePlan,
     settings: &PageSettings,
     deadline: Deadline,
-) -> Result<(Vec<u8>, diagram_core::PixelSize), PageError> {
+) -> Result<(Vec<u8>, PixelSize), PageError> {
     let options = &settings.options;
-    let limits = diagram_core::Limits {
-        max_pixels: options.limits.max_pixels.min(options.svg.max_raster_pixels.max(1)),
-        ..options.limits.clone()
-    };
-    let render = |e| PageError::from_render(e, &options.limits);
-    let small = doc.plan(plan.index, &options.render, &limits).map_err(render)?;
-    let size = small.frame.size();
+    let frame = fit_frame(&plan.frame, options.svg.max_raster_pixels);
+    let small = PagePlan { frame, warnings: Vec::new(), ..plan.clone() };
+    let size = frame.size();
     let mut png = PngStream::new(size.width(), size.height(), settings.colors, &options.png)
         .map_err(PageError::Png)?;
-    let mut failure = None;
-    doc.render_rows(&small, settings.colors, deadline, &mut |_, rows| {
-        if failure.is_none() {
-            failure = png.write_rows(rows).err();
-        }
-    })
-    .map_err(render)?;
-    if let Some(e) = failure {
-        return Err(PageError::Png(e));
-    }
+    render_rows(doc, &small, settings, deadline, |_, rows| {
+        png.write_rows(rows).map_err(PageError::Png)
+    })?;
     Ok((png.finish().map_err(PageError::Png)?, size))
 }

@@ -125,10 +125,7 @@ impl<'a> PageContent<'a> {
 
     /// The colours the page was rendered in.
     pub fn colors(&self) -> ColorMode {
-        match self.page.image {
-            PageImage::Gray(_) => ColorMode::Gray,
-            PageImage::Rgb(_) => ColorMode::Rgb,
-        }
+        self.page.image.colors()
     }
 
     /// The renderer's warnings for this page (and the plan's).

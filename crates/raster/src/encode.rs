@@ -133,11 +133,7 @@ pub enum EncodeError {
 /// assert_eq!(png, encode_png(&page, &PngOptions::default()).unwrap()); // deterministic
 /// ```
 pub fn encode_png(image: &PageImage, options: &PngOptions) -> Result<Vec<u8>, EncodeError> {
-    let colors = match image {
-        PageImage::Gray(_) => ColorMode::Gray,
-        PageImage::Rgb(_) => ColorMode::Rgb,
-    };
-    let mut stream = PngStream::new(image.width(), image.height(), colors, options)?;
+    let mut stream = PngStream::new(image.width(), image.height(), image.colors(), options)?;
     stream.write_rows(image.as_bytes())?;
     stream.finish()
 }

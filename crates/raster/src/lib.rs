@@ -79,4 +79,5 @@ pub use pdfium::pdfium_available;
 #[cfg(feature = "pdfium")]
 pub use pdfium::PDFIUM_LIBRARY_VAR;
 pub use pixels::{luma, premultiplied_onto_white};
+pub use size::fit_frame;
 pub use sniff::{sniff, InputKind};

@@ -55,6 +55,14 @@ impl PageImage {
         PixelSize::new(self.width(), self.height())
     }
 
+    /// The colours of the image.
+    pub fn colors(&self) -> diagram_core::ColorMode {
+        match self {
+            PageImage::Gray(_) => diagram_core::ColorMode::Gray,
+            PageImage::Rgb(_) => diagram_core::ColorMode::Rgb,
+        }
+    }
+
     /// Bytes per pixel: 1 for gray, 3 for RGB.
     pub fn channels(&self) -> usize {
         match self {

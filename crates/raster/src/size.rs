@@ -7,6 +7,17 @@ use diagram_core::{PageFrame, PageGeometry, PixelSize};
 /// is 255 tiles of 256 pixels, a size every tile grid of the rasteriser divides.
 pub(crate) const MAX_SIDE: u32 = 65_280;
 
+/// `frame` scaled down to stay within `max_pixels` (and 65280 pixels per side), as
+/// [`crate::Document::plan`] scales a page; `frame` itself when it fits. For renders of a
+/// page at a second, smaller size (e.g. the image an SVG raster layer embeds).
+pub fn fit_frame(frame: &PageFrame, max_pixels: u64) -> PageFrame {
+    match fit(*frame.geometry(), frame.scale(), max_pixels.max(1)) {
+        Some((fitted, _)) => fitted,
+        // A frame's scale is positive and finite, so `fit` always has an answer.
+        None => *frame,
+    }
+}
+
 /// The frame of a page at `scale` output pixels per point (per pixel for images), scaled
 /// down when it exceeds `max_pixels` or a side exceeds [`MAX_SIDE`]; the warning says so.
 /// `None` when `scale` is not a positive finite number.

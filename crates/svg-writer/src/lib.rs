@@ -70,7 +70,7 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use diagram_core::PixelSize;
 use diagram_overlay::Scene;
-use diagram_raster::{encode_png, EncodeError, PageContent, PageSource};
+use diagram_raster::{encode_png, fit_frame, EncodeError, PageContent, PageSource};
 use hayro::hayro_interpret::InterpreterCache;
 
 use crate::vector::{vector_layer, VectorLayer, VectorSettings};
@@ -133,28 +133,6 @@ pub const DEFAULT_MAX_RASTER_PIXELS: u64 = 100_000_000;
 
 fn default_max_raster_pixels() -> u64 {
     DEFAULT_MAX_RASTER_PIXELS
-}
-
-impl SvgOptions {
-    /// The size of the image a raster layer of a page of `size` embeds: `size` itself
-    /// when it is within [`max_raster_pixels`](Self::max_raster_pixels), else both sides
-    /// scaled by one factor, rounded down, to fit.
-    pub fn raster_size(&self, size: PixelSize) -> PixelSize {
-        let cap = self.max_raster_pixels.max(1);
-        if size.area() <= cap {
-            return size;
-        }
-        let mut factor = (cap as f64 / size.area() as f64).sqrt();
-        loop {
-            let side = |v: u32| ((v as f64 * factor).floor() as u32).max(1);
-            let scaled = PixelSize::new(side(size.width()), side(size.height()))
-                .expect("sides of at least 1");
-            if scaled.area() <= cap || factor == 0.0 {
-                return scaled;
-            }
-            factor *= 0.999;
-        }
-    }
 }
 
 impl Default for SvgOptions {
@@ -220,7 +198,7 @@ pub fn write_svg(
         return assemble(scene, layer, None);
     }
     let size = content.frame().size();
-    let embedded = options.raster_size(size);
+    let embedded = fit_frame(content.frame(), options.max_raster_pixels).size();
     if embedded == size {
         return assemble(scene, layer, Some(content.png().map_err(SvgError::Png)?));
     }
