@@ -20,6 +20,14 @@ pub struct PagePlan {
     pub renderer: Renderer,
     /// hayro's band budget in bytes, [`RenderOptions::band_bytes`].
     pub band_bytes: usize,
+    /// Threads that help the calling thread render a page drawn by hayro; 0, as planned,
+    /// renders it on the calling thread alone. With `n > 0` the page gets a pool of `n`
+    /// threads: they turn its paths into strips while the calling thread interprets the
+    /// page, then rasterize and convert its bands while the calling thread takes the
+    /// rows. The pixels are the same whatever the number. A scheduler gives a page the
+    /// threads that would otherwise idle, e.g. to the last page of a job; pdfium and the
+    /// image decoders ignore it.
+    pub helper_threads: u16,
     /// Notes for the page result, e.g. that the page was scaled down to fit
     /// [`Limits::max_pixels`].
     pub warnings: Vec<String>,
@@ -172,6 +180,7 @@ impl Document {
             frame,
             renderer: options.renderer,
             band_bytes: options.band_bytes,
+            helper_threads: 0,
             warnings,
         })
     }
@@ -284,7 +293,11 @@ impl Document {
         let image = match &self.inner {
             Inner::Pdf(p) => match plan.renderer {
                 Renderer::Hayro => {
-                    let more = p.render(index, &frame, colors, plan.band_bytes, deadline, sink)?;
+                    let bands = crate::pdf::Bands {
+                        bytes: plan.band_bytes,
+                        helper_threads: plan.helper_threads,
+                    };
+                    let more = p.render(index, &frame, colors, bands, deadline, sink)?;
                     warnings.extend(more);
                     None
                 }

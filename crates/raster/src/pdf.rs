@@ -13,6 +13,7 @@ use hayro::kurbo::Affine;
 use hayro::vello_cpu::color::palette::css::WHITE;
 use hayro::vello_cpu::{self, RasterizerSettings, RenderContext, TargetInit};
 use hayro::{render_into, RenderCache, RenderSettings};
+use rayon::prelude::*;
 
 use crate::size::MAX_SIDE;
 use crate::{pdf_check, pixels, RasterError};
@@ -115,12 +116,12 @@ impl PdfFile {
         index: usize,
         frame: &PageFrame,
         colors: ColorMode,
-        band_bytes: usize,
+        bands: Bands,
         deadline: Deadline,
         sink: &mut dyn FnMut(u32, &mut [u8]),
     ) -> Result<Vec<String>, RasterError> {
         let (result, overrun) = budget::limit(self.budget, || {
-            self.render_within(index, frame, colors, band_bytes, deadline, sink)
+            self.render_within(index, frame, colors, bands, deadline, sink)
         });
         // The refusal explains whatever else failed (a stream that "cannot be decoded").
         match overrun {
@@ -139,7 +140,7 @@ impl PdfFile {
         index: usize,
         frame: &PageFrame,
         colors: ColorMode,
-        band_bytes: usize,
+        bands: Bands,
         deadline: Deadline,
         sink: &mut dyn FnMut(u32, &mut [u8]),
     ) -> Result<Vec<String>, RasterError> {
@@ -167,8 +168,12 @@ impl PdfFile {
         };
         let t = frame.content_transform();
         let transform = Affine::new([t.a, t.b, t.c, t.d, t.e, t.f]);
-        // Rendering stays on the calling thread: parallelism is one page per worker.
-        let ctx_settings = vello_cpu::RenderSettings { num_threads: 0, ..Default::default() };
+        // With no helper threads, the page renders on the calling thread; with some, the
+        // vendored vello_cpu's thread pool generates strips while this thread interprets,
+        // then rasterizes and converts bands while this thread writes rows (its patch 2).
+        // The pixels are the same either way.
+        let ctx_settings =
+            vello_cpu::RenderSettings { num_threads: bands.helper_threads, ..Default::default() };
         let mut ctx = RenderContext::new_with(width, height, ctx_settings);
         // The cache holds `Rc`s (not `Send`), so each call has its own.
         let cache = RenderCache::new();
@@ -178,21 +183,34 @@ impl PdfFile {
             return Err(RasterError::TimedOut { page: page_no });
         }
         ctx.flush();
-        // The page is rasterized in bands (vendored vello_cpu's patch 1) into one reused
-        // band buffer, and each band becomes gray or RGB rows of the page at once, handed
-        // to the sink: neither a full-page RGBA buffer nor a full-page image.
+        // The page is rasterized in bands (vendored vello_cpu's patch 1) into reused band
+        // buffers, and each band becomes gray or RGB rows of the page at once, handed to
+        // the sink: neither a full-page RGBA buffer nor a full-page image.
         let row_bytes = size.width() as usize * colors.channels();
-        let mut rows = Vec::new();
-        let band_rows = band_rows(size.width(), band_bytes);
+        let parallel = bands.helper_threads > 1;
+        let mut slots = [Vec::new(), Vec::new()];
         ctx.render_bands(
             &mut vello_cpu::Resources::default(),
             RasterizerSettings { target_init: TargetInit::Clear(WHITE), ..Default::default() },
-            band_rows,
-            |y0, band| {
+            band_rows(size.width(), bands.bytes),
+            &mut slots,
+            |_, band, rows| {
                 rows.resize(band.height() as usize * row_bytes, 0);
-                pixels::premultiplied_onto_white(band.data_as_u8_slice(), &mut rows, colors);
-                sink(u32::from(y0), &mut rows);
+                let rgba = band.data_as_u8_slice();
+                if parallel {
+                    // On the page's pool: its threads share the conversion.
+                    let rgba_rows = rgba.len() / usize::from(band.height().max(1));
+                    let chunk = CONVERT_ROWS.min(usize::from(band.height())).max(1);
+                    rgba.par_chunks(chunk * rgba_rows)
+                        .zip(rows.par_chunks_mut(chunk * row_bytes))
+                        .for_each(|(rgba, rows)| {
+                            pixels::premultiplied_onto_white(rgba, rows, colors)
+                        });
+                } else {
+                    pixels::premultiplied_onto_white(rgba, rows, colors);
+                }
             },
+            |y0, rows| sink(u32::from(y0), rows),
         );
         drop(ctx);
         drop(cache);
@@ -214,6 +232,20 @@ impl PdfFile {
         Ok(seen.warnings())
     }
 }
+
+/// How a hayro page is rasterized: its band budget and its helper threads, from the
+/// [`crate::PagePlan`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bands {
+    /// [`crate::PagePlan::band_bytes`].
+    pub bytes: usize,
+    /// [`crate::PagePlan::helper_threads`].
+    pub helper_threads: u16,
+}
+
+/// Rows of a band converted to gray or RGB as one task when helper threads share the
+/// conversion: 32 rows of an A0 sheet at 150 DPI are about 640 KB of RGBA.
+const CONVERT_ROWS: usize = 32;
 
 /// The rows of RGBA a band of a page `width` pixels wide may hold within `band_bytes`
 /// ([`crate::RenderOptions::band_bytes`]); `render_bands` rounds them down to whole

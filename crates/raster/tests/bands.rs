@@ -1,69 +1,88 @@
-//! hayro's rasterizer draws a page in bands (vendored vello_cpu's patch 1): the pixels
-//! must not depend on the band budget, down to one 4-pixel strip row per band, and the
-//! last, shorter band of a page whose height is not a multiple of 4 must be complete.
+//! hayro's rasterizer draws a page in bands (vendored vello_cpu's patch 1), on the
+//! calling thread or with helper threads (its patch 2): the pixels must depend neither on
+//! the band budget, down to one 4-pixel strip row per band, nor on the number of helper
+//! threads, and the last, shorter band of a page whose height is not a multiple of 4 must
+//! be complete.
 
 mod common;
-use common::{fixture, make_pdf, render, PageSpec};
+use common::{fixture, make_pdf, PageSpec};
 
-use diagram_core::{ColorMode, Limits};
+use diagram_core::{ColorMode, Deadline, Limits};
 use diagram_raster::{Document, PageImage, RenderOptions};
 
-/// The page rendered with each band budget; every image must equal the first.
-fn same_for_every_band(bytes: &[u8], index: usize, dpi: f64, colors: ColorMode, budgets: &[usize]) {
+/// How a page is rasterized: its band budget in bytes and its helper threads.
+type Way = (usize, u16);
+
+/// The page rendered each way; every image must equal the first.
+fn same_every_way(bytes: &[u8], index: usize, dpi: f64, colors: ColorMode, ways: &[Way]) {
     let doc = Document::open(bytes.into(), &Limits::default()).unwrap();
-    let images: Vec<PageImage> = budgets
+    let images: Vec<PageImage> = ways
         .iter()
-        .map(|&band_bytes| {
+        .map(|&(band_bytes, helper_threads)| {
             let options = RenderOptions { dpi, band_bytes, ..Default::default() };
-            render(&doc, index, &options, colors).unwrap().image
+            let plan = doc.plan(index, &options, &Limits::default()).unwrap();
+            let plan = diagram_raster::PagePlan { helper_threads, ..plan };
+            doc.render(&plan, colors, Deadline::NONE).unwrap().image
         })
         .collect();
     let first = &images[0];
     // A blank page would make every comparison pass.
     let ink = first.as_bytes().iter().filter(|&&v| v < 128).count();
     assert!(ink > 1000, "page {index} at {dpi} DPI has only {ink} dark bytes");
-    for (image, budget) in images.iter().zip(budgets).skip(1) {
+    for (image, (budget, helpers)) in images.iter().zip(ways).skip(1) {
         assert_eq!((image.width(), image.height()), (first.width(), first.height()));
         let differing = image.as_bytes().iter().zip(first.as_bytes()).filter(|(a, b)| a != b);
         assert_eq!(
             differing.count(),
             0,
-            "page {index}: a band budget of {budget} bytes changes the pixels"
+            "page {index}: a band budget of {budget} bytes with {helpers} helper thread(s) \
+             changes the pixels"
         );
     }
 }
 
-/// One band for the whole page, one strip row per band (a budget of 1 byte), and a
-/// budget that is no multiple of anything.
-const BUDGETS: [usize; 3] = [usize::MAX, 1, 3_000_017];
+/// On the calling thread: one band for the whole page, one strip row per band (a budget
+/// of 1 byte), and a budget that is no multiple of anything; then the same with one,
+/// two and three helper threads (two band buffers in flight, a conversion shared).
+const WAYS: [Way; 7] =
+    [(usize::MAX, 0), (1, 0), (3_000_017, 0), (usize::MAX, 2), (1, 1), (3_000_017, 2), (1, 3)];
 
 #[test]
-fn an_a0_sheet_is_the_same_in_any_bands() {
+fn an_a0_sheet_is_the_same_in_any_bands_on_any_threads() {
     // 150 DPI: 7022 x 4967 pixels, and about 290 rows per band at the default budget.
     let bytes = fixture("valhall/PH-25578-P-4110010-001.pdf");
-    same_for_every_band(
-        &bytes,
-        0,
-        150.0,
-        ColorMode::Gray,
-        &[usize::MAX, 1, 3_000_017, diagram_raster::DEFAULT_BAND_BYTES],
-    );
+    let default = diagram_raster::DEFAULT_BAND_BYTES;
+    let mut ways = WAYS.to_vec();
+    ways.extend([(default, 0), (default, 1), (default, 2)]);
+    same_every_way(&bytes, 0, 150.0, ColorMode::Gray, &ways);
 }
 
 #[test]
-fn a_rotated_scan_and_colour_pages_are_the_same_in_any_bands() {
+fn every_valhall_sheet_is_the_same_on_any_threads() {
+    // Clipped strokes, Type3 text, hatches and fills of the other sheets, at 72 DPI.
+    for name in [
+        "PH-25578-P-4110006-001",
+        "PH-25578-P-4110119-001",
+        "PH-ME-P-0003-001",
+        "PH-ME-P-0004-001",
+        "PH-ME-P-0152-001",
+        "PH-ME-P-0153-001",
+        "PH-ME-P-0156-002",
+        "PH-ME-P-0160-001",
+    ] {
+        let bytes = fixture(&format!("valhall/{name}.pdf"));
+        same_every_way(&bytes, 0, 72.0, ColorMode::Gray, &[(usize::MAX, 0), (1, 2), (1 << 20, 1)]);
+    }
+}
+
+#[test]
+fn a_rotated_scan_and_colour_pages_are_the_same_in_any_bands_on_any_threads() {
     // An image drawn under /Rotate 90 (sampled across band edges) and the mixed file's
     // pages in colour.
-    same_for_every_band(
-        &fixture("valhall/PH-ME-P-0156-001.pdf"),
-        0,
-        100.0,
-        ColorMode::Gray,
-        &BUDGETS,
-    );
+    same_every_way(&fixture("valhall/PH-ME-P-0156-001.pdf"), 0, 100.0, ColorMode::Gray, &WAYS);
     let mixed = fixture("valhall/valhall_mixed_4pages.pdf");
     for index in 0..4 {
-        same_for_every_band(&mixed, index, 40.0, ColorMode::Rgb, &BUDGETS);
+        same_every_way(&mixed, index, 40.0, ColorMode::Rgb, &WAYS);
     }
 }
 
@@ -78,9 +97,13 @@ fn the_last_short_band_is_drawn() {
     };
     let bytes = make_pdf(&[spec]);
     let doc = Document::open(bytes.clone().into(), &Limits::default()).unwrap();
-    for band_bytes in [1, 200 * 4 * 8, usize::MAX] {
+    for (band_bytes, helper_threads) in
+        [(1, 0), (200 * 4 * 8, 0), (usize::MAX, 0), (1, 2), (200 * 4 * 8, 1)]
+    {
         let options = RenderOptions { dpi: 72.0, band_bytes, ..Default::default() };
-        let image = render(&doc, 0, &options, ColorMode::Gray).unwrap().image;
+        let plan = doc.plan(0, &options, &Limits::default()).unwrap();
+        let plan = diagram_raster::PagePlan { helper_threads, ..plan };
+        let image = doc.render(&plan, ColorMode::Gray, Deadline::NONE).unwrap().image;
         let PageImage::Gray(gray) = image else { panic!("gray asked") };
         assert_eq!(gray.dimensions(), (200, 101));
         // Rows 98..101 under the first mark, x 10..60; the row above is white.
@@ -112,7 +135,8 @@ fn a_zero_band_budget_is_refused() {
 #[test]
 fn an_a0_sheet_at_600_dpi_is_rendered_at_its_exact_size_row_by_row() {
     // 558 M pixels: within the default pixel limit, so not scaled; hayro renders it in
-    // bands, and the rows come out in order, whole, with the drawing on them.
+    // bands, here with two helper threads (as the engine does for a job's last page on
+    // two threads), and the rows come out in order, whole, with the drawing on them.
     let doc =
         Document::open(fixture("valhall/PH-25578-P-4110010-001.pdf"), &Limits::default()).unwrap();
     let at = |dpi| {
@@ -129,8 +153,9 @@ fn an_a0_sheet_at_600_dpi_is_rendered_at_its_exact_size_row_by_row() {
     assert!(size.area() > 550_000_000, "{size}");
 
     let (mut next, mut dark, mut bands) = (0u32, 0u64, 0);
+    let plan = diagram_raster::PagePlan { helper_threads: 2, ..plan };
     let page = doc
-        .render_rows(&plan, ColorMode::Gray, diagram_core::Deadline::NONE, &mut |y0, rows| {
+        .render_rows(&plan, ColorMode::Gray, Deadline::NONE, &mut |y0, rows| {
             assert_eq!(y0, next, "rows in order, without gaps");
             assert_eq!(rows.len() % size.width() as usize, 0, "whole rows");
             next += (rows.len() / size.width() as usize) as u32;

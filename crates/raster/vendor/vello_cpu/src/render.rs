@@ -908,25 +908,39 @@ impl RenderContext {
     ///
     /// The scene's commands are bucketed once; then each band of `band_height` rows
     /// (rounded down to a multiple of the tile height, 4, and at least one tile row) is
-    /// rasterized into one band pixmap, reused for every band, and handed to `sink`
-    /// with the scene row of its first pixel row. The last band may be shorter. The
+    /// rasterized into a band pixmap, reused from band to band, and `convert` turns it
+    /// into one of the two `slots` (with the scene row of the band's first pixel row),
+    /// which `sink` then consumes, bands in order. The last band may be shorter. The
     /// pixels are those [`RenderContext::render_with`] gives for the same rows, whatever
-    /// the band height: every strip row is rasterized the same way. `settings.offset`
-    /// is ignored: bands always start at the scene's left edge.
+    /// the band height and the number of threads: every strip row is rasterized the same
+    /// way. `settings.offset` is ignored: bands always start at the scene's left edge.
     ///
-    /// Only the single-threaded dispatcher bounds the pixels held by the band; the
-    /// multi-threaded one renders the whole scene and hands it over as one band.
-    pub fn render_bands(
+    /// With the single-threaded dispatcher, one slot is used and each band is
+    /// rasterized, converted and sunk in turn on the calling thread. With the
+    /// multi-threaded one, the strip rows of a band are rasterized in parallel on its
+    /// pool, and the pool rasterizes and converts band k + 1 into the other slot while
+    /// the calling thread sinks band k: `convert` runs on the pool's threads, `sink` on
+    /// the calling thread.
+    pub fn render_bands<T: Send>(
         &self,
         resources: &mut Resources,
         settings: RasterizerSettings,
         band_height: u16,
-        mut sink: impl FnMut(u16, &Pixmap),
+        slots: &mut [T; 2],
+        convert: impl Fn(u16, &Pixmap, &mut T) + Sync,
+        mut sink: impl FnMut(u16, &mut T),
     ) {
         assert!(
             !self.dispatcher.has_layers(),
             "some layers haven't been popped yet"
         );
+        let [a, b] = slots;
+        let slots = [std::sync::Mutex::new(a), std::sync::Mutex::new(b)];
+        let lock = |slot: usize| {
+            slots[slot]
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
         resources.before_render(settings.render_mode);
         self.dispatcher.rasterize_bands(
             self.width,
@@ -935,7 +949,8 @@ impl RenderContext {
             band_height,
             &self.encoded_paints,
             &resources.image_registry,
-            &mut sink,
+            &|slot, y0, band| convert(y0, band, &mut lock(slot)),
+            &mut |slot, y0| sink(y0, &mut lock(slot)),
         );
         resources.after_render();
     }
@@ -1070,7 +1085,8 @@ impl ImageResolver for ImageRegistry {
 
 #[cfg(test)]
 mod tests {
-    use crate::{RasterizerSettings, RenderContext, Resources, TargetInit};
+    use crate::{RasterizerSettings, RenderContext, RenderSettings, Resources, TargetInit};
+    use alloc::format;
     use alloc::vec;
     use vello_common::color::PremulRgba8;
     use vello_common::color::palette::css::{BLUE, RED};
@@ -1140,47 +1156,73 @@ mod tests {
                 );
             }
         }
-        let mut ctx = RenderContext::new(w, h);
-        ctx.set_paint(BLUE);
-        ctx.fill_rect(&Rect::new(3.0, 1.5, 60.0, 35.5));
-        ctx.set_mask(Mask::new_alpha(&mask_pixmap));
-        ctx.set_paint(RED);
-        ctx.fill_path(&Circle::new((35.0, 18.0), 16.0).to_path(0.1));
-        ctx.reset_mask();
-        ctx.push_clip_layer(&Circle::new((20.0, 20.0), 12.0).to_path(0.1));
-        ctx.push_opacity_layer(0.5);
-        ctx.set_paint(RED);
-        ctx.fill_rect(&Rect::new(0.0, 0.0, 70.0, 37.0));
-        ctx.pop_layer();
-        ctx.pop_layer();
-        ctx.set_stroke(Stroke::new(1.3));
-        ctx.set_paint(BLUE);
-        ctx.stroke_path(&Circle::new((50.0, 20.0), 15.2).to_path(0.1));
-        ctx.flush();
+        let draw = |ctx: &mut RenderContext| {
+            ctx.set_paint(BLUE);
+            ctx.fill_rect(&Rect::new(3.0, 1.5, 60.0, 35.5));
+            ctx.set_mask(Mask::new_alpha(&mask_pixmap));
+            ctx.set_paint(RED);
+            ctx.fill_path(&Circle::new((35.0, 18.0), 16.0).to_path(0.1));
+            ctx.reset_mask();
+            ctx.push_clip_layer(&Circle::new((20.0, 20.0), 12.0).to_path(0.1));
+            ctx.push_opacity_layer(0.5);
+            ctx.set_paint(RED);
+            ctx.fill_rect(&Rect::new(0.0, 0.0, 70.0, 37.0));
+            ctx.pop_layer();
+            ctx.pop_layer();
+            ctx.set_stroke(Stroke::new(1.3));
+            ctx.set_paint(BLUE);
+            ctx.stroke_path(&Circle::new((50.0, 20.0), 15.2).to_path(0.1));
+            ctx.flush();
+        };
         let settings = RasterizerSettings {
             target_init: TargetInit::Clear(AlphaColor::WHITE),
             ..Default::default()
         };
         let mut whole = Pixmap::new(w, h);
-        ctx.render_with(&mut whole, &mut Resources::new(), settings);
-        for band_height in [0, 1, 4, 5, 8, 12, 36, 37, 40, 1000] {
-            let mut banded = Pixmap::new(w, h);
-            let mut next = 0;
-            ctx.render_bands(&mut Resources::new(), settings, band_height, |y0, band| {
-                assert_eq!(y0, next, "bands in order, without gaps");
-                assert_eq!(band.width(), w);
-                for y in 0..band.height() {
-                    for x in 0..w {
-                        banded.set_pixel(x, y0 + y, band.sample(x, y));
-                    }
-                }
-                next = y0 + band.height();
-            });
-            assert_eq!(next, h, "band height {band_height}: every row");
-            assert!(
-                banded.data() == whole.data(),
-                "band height {band_height}: the pixels differ"
+        let mut single = RenderContext::new(w, h);
+        draw(&mut single);
+        single.render_with(&mut whole, &mut Resources::new(), settings);
+        // The single-threaded dispatcher, then the multi-threaded one with one and three
+        // threads in its pool, which must give the single-threaded pixels.
+        #[cfg(feature = "multithreading")]
+        let pools: &[u16] = &[0, 1, 3];
+        #[cfg(not(feature = "multithreading"))]
+        let pools: &[u16] = &[0];
+        for &num_threads in pools {
+            let mut ctx = RenderContext::new_with(
+                w,
+                h,
+                RenderSettings {
+                    num_threads,
+                    ..Default::default()
+                },
             );
+            draw(&mut ctx);
+            for band_height in [0, 1, 4, 5, 8, 12, 36, 37, 40, 1000] {
+                let mut banded = Pixmap::new(w, h);
+                let mut next = 0;
+                let mut slots = [Pixmap::new(0, 0), Pixmap::new(0, 0)];
+                ctx.render_bands(
+                    &mut Resources::new(),
+                    settings,
+                    band_height,
+                    &mut slots,
+                    |_, band, slot| slot.clone_from(band),
+                    |y0, band| {
+                        assert_eq!(y0, next, "bands in order, without gaps");
+                        assert_eq!(band.width(), w);
+                        for y in 0..band.height() {
+                            for x in 0..w {
+                                banded.set_pixel(x, y0 + y, band.sample(x, y));
+                            }
+                        }
+                        next = y0 + band.height();
+                    },
+                );
+                let at = format!("{num_threads} thread(s), band height {band_height}");
+                assert_eq!(next, h, "{at}: every row");
+                assert!(banded.data() == whole.data(), "{at}: the pixels differ");
+            }
         }
     }
 

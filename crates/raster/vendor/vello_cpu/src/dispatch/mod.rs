@@ -79,11 +79,11 @@ pub(crate) trait Dispatcher: Debug + Send {
     );
     fn is_multi_threaded(&self) -> bool;
     /// diagram-convert patch: rasterize the scene in horizontal bands of `band_height` rows
-    /// (a multiple of the tile height) into one reused band pixmap, handing each band to
-    /// `sink` with its first scene row. The commands are bucketed once for all bands.
-    ///
-    /// This default renders the whole scene and hands it over as one band; the
-    /// single-threaded dispatcher overrides it with the bounded version.
+    /// (rounded down to a multiple of the tile height, at least one tile row) into band
+    /// pixmaps reused from band to band; `convert` turns each band into the caller's slot
+    /// 0 or 1 (with the band's first scene row), and `sink` then consumes that slot, bands
+    /// in order. The commands are bucketed once for all bands. See
+    /// `RenderContext::render_bands` for which thread runs what.
     fn rasterize_bands(
         &self,
         scene_width: u16,
@@ -92,18 +92,7 @@ pub(crate) trait Dispatcher: Debug + Send {
         band_height: u16,
         encoded_paints: &[EncodedPaint],
         image_resolver: &dyn ImageResolver,
-        sink: &mut dyn FnMut(u16, &vello_common::pixmap::Pixmap),
-    ) {
-        let _ = band_height;
-        let mut pixmap = vello_common::pixmap::Pixmap::new(scene_width, scene_height);
-        self.rasterize(
-            (&mut pixmap).into(),
-            scene_width,
-            scene_height,
-            settings,
-            encoded_paints,
-            image_resolver,
-        );
-        sink(0, &pixmap);
-    }
+        convert: &(dyn Fn(usize, u16, &vello_common::pixmap::Pixmap) + Sync),
+        sink: &mut dyn FnMut(usize, u16),
+    );
 }

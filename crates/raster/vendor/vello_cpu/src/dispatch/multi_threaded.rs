@@ -302,7 +302,16 @@ impl MultiThreadedDispatcher {
 
     fn record_finished_commands(&mut self, abort_empty: bool) {
         loop {
-            match self.recorded_command_receiver.as_mut().unwrap().try_recv() {
+            // diagram-convert patch: when flushing, wait for the workers' commands instead
+            // of polling for them: the polling loop kept the calling thread busy while the
+            // workers finished, taking a core from them when there are no more cores than
+            // threads.
+            let receiver = self.recorded_command_receiver.as_mut().unwrap();
+            let received = match abort_empty {
+                true => receiver.try_recv(),
+                false => receiver.recv().map_err(|_| TryRecvError::Disconnected),
+            };
+            match received {
                 Ok(mut task) => {
                     let num_tasks = task.allocation_group.recorded_commands.len();
                     for cmd in task.allocation_group.recorded_commands.drain(0..num_tasks) {
@@ -457,9 +466,161 @@ impl MultiThreadedDispatcher {
 
         self.alpha_storage.init(alpha_slots);
     }
+    // diagram-convert patch: banded rasterization on the thread pool. The scene is
+    // bucketed once, as by `rasterize_with`; then the strip rows of each band are
+    // rasterized in parallel on the pool (each row by the unchanged `rasterize_region`
+    // with its scene row index, as the single-threaded `rasterize_bands_with` does), into
+    // one of two band pixmaps, while the calling thread hands the previous band to the
+    // sink. So the pool fills band k + 1 while the sink consumes band k, and the pixels
+    // are those of the single-threaded dispatcher whatever the band height and the
+    // number of threads.
+    fn rasterize_bands_with<S: Simd, F: FineKernel<S>>(
+        &self,
+        simd: S,
+        scene_width: u16,
+        scene_height: u16,
+        settings: RasterizerSettings,
+        band_height: u16,
+        encoded_paints: &[EncodedPaint],
+        image_resolver: &dyn ImageResolver,
+        convert: &(dyn Fn(usize, u16, &vello_common::pixmap::Pixmap) + Sync),
+        sink: &mut dyn FnMut(usize, u16),
+    ) {
+        use vello_common::pixmap::Pixmap;
+        use vello_common::tile::Tile;
+        let mut bucketer = self.bucketer.lock().unwrap();
+        let filters = FilterContext::new(0);
+        bucketer.reset(RectU16::new(0, 0, scene_width, scene_height));
+        let target_init = settings.target_init.map(PremulColor::from_alpha_color);
+        bucketer.bucket_commands(
+            &self.recorder.nodes,
+            &self.recorder.draws,
+            &self.recorder.layers,
+            &self.strip_storage.strips,
+            encoded_paints,
+            &filters,
+        );
+        let bucketer = &*bucketer;
+        let alpha_slots = self.alpha_storage.take();
+        {
+            let alpha_buffers = alpha_slots.iter().map(Vec::as_slice).collect::<Vec<_>>();
+            let resources = FineResources {
+                alpha_buffers: &alpha_buffers,
+                encoded_paints,
+                filter_paints: &bucketer.filter_paints,
+                image_resolver,
+            };
+            let rows_per_band = usize::from((band_height / Tile::HEIGHT).max(1));
+            let band_height = rows_per_band as u16 * Tile::HEIGHT;
+            let row_count = bucketer
+                .rows()
+                .len()
+                .min(usize::from(scene_height).div_ceil(usize::from(Tile::HEIGHT)));
+            let transparent = match settings.target_init {
+                crate::TargetInit::Clear(color) => color.components[3] != 1.0,
+                crate::TargetInit::SrcOver => true,
+            };
+            let new_band = || {
+                let mut band = Pixmap::new(scene_width, band_height.min(scene_height));
+                band.set_may_have_transparency(transparent);
+                band
+            };
+            let fines = ThreadLocal::new();
+            let root_is_blend_target = self.recorder.root_is_blend_target;
+            // Fills `band` with the strip rows from `first_row`, on the pool, and converts
+            // it into the caller's `slot`.
+            let render = |band: &mut Pixmap, first_row: usize, slot: usize| {
+                let y0 = first_row as u16 * Tile::HEIGHT;
+                let rows = band_height.min(scene_height - y0);
+                if band.height() != rows {
+                    band.resize(scene_width, rows);
+                }
+                let mut target = band.as_mut();
+                let mut regions = Regions::band(&mut target, scene_width, first_row, rows_per_band);
+                regions.update_par(|region| {
+                    let mut fine = fines
+                        .get_or(|| {
+                            RefCell::new((
+                                Fine::<S, F>::new(simd, bucketer.width()),
+                                DepthBuffer::new(bucketer.width()),
+                            ))
+                        })
+                        .borrow_mut();
+                    let (fine, depth) = &mut *fine;
+                    rasterize_region::<S, F>(
+                        fine,
+                        depth,
+                        region,
+                        bucketer,
+                        resources,
+                        target_init,
+                        root_is_blend_target,
+                    );
+                });
+                convert(slot, y0, band);
+            };
+            if row_count > 0 {
+                let mut bands = [new_band(), Pixmap::new(0, 0)];
+                if row_count > rows_per_band {
+                    bands[1] = new_band();
+                }
+                self.thread_pool.install(|| render(&mut bands[0], 0, 0));
+                let mut first_row = 0;
+                let mut slot = 0;
+                while first_row < row_count {
+                    let following = first_row + rows_per_band;
+                    let y0 = first_row as u16 * Tile::HEIGHT;
+                    if following < row_count {
+                        let next = &mut bands[1 - slot];
+                        let render = &render;
+                        self.thread_pool.in_place_scope(|scope| {
+                            scope.spawn(move |_| render(next, following, 1 - slot));
+                            sink(slot, y0);
+                        });
+                    } else {
+                        sink(slot, y0);
+                    }
+                    slot = 1 - slot;
+                    first_row = following;
+                }
+            }
+        }
+        self.alpha_storage.init(alpha_slots);
+    }
 }
 
 impl Dispatcher for MultiThreadedDispatcher {
+    // diagram-convert patch: banded rasterization, see `rasterize_bands_with`.
+    fn rasterize_bands(
+        &self,
+        scene_width: u16,
+        scene_height: u16,
+        settings: RasterizerSettings,
+        band_height: u16,
+        encoded_paints: &[EncodedPaint],
+        image_resolver: &dyn ImageResolver,
+        convert: &(dyn Fn(usize, u16, &vello_common::pixmap::Pixmap) + Sync),
+        sink: &mut dyn FnMut(usize, u16),
+    ) {
+        assert!(self.flushed, "attempted to rasterize before flushing");
+        let u8_pipeline = cfg!(feature = "u8_pipeline")
+            && (cfg!(not(feature = "f32_pipeline"))
+                || settings.render_mode == crate::RenderMode::OptimizeSpeed);
+        if u8_pipeline {
+            #[cfg(feature = "u8_pipeline")]
+            {
+                use crate::fine::U8Kernel;
+                dispatch!(self.level, simd => self.rasterize_bands_with::<_, U8Kernel>(simd, scene_width, scene_height, settings, band_height, encoded_paints, image_resolver, convert, sink));
+            }
+        } else {
+            #[cfg(feature = "f32_pipeline")]
+            {
+                use crate::fine::F32Kernel;
+                dispatch!(self.level, simd => self.rasterize_bands_with::<_, F32Kernel>(simd, scene_width, scene_height, settings, band_height, encoded_paints, image_resolver, convert, sink));
+            }
+        }
+    }
+
     fn has_layers(&self) -> bool {
         self.layer_depth != 0
     }

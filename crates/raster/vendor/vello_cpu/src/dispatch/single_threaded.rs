@@ -146,7 +146,8 @@ impl SingleThreadedDispatcher {
         band_height: u16,
         encoded_paints: &[EncodedPaint],
         image_resolver: &dyn ImageResolver,
-        sink: &mut dyn FnMut(u16, &Pixmap),
+        convert: &(dyn Fn(usize, u16, &Pixmap) + Sync),
+        sink: &mut dyn FnMut(usize, u16),
     ) {
         use vello_common::tile::Tile;
         let filters = self.rasterize_filter_layers::<S, F>(simd, encoded_paints, image_resolver);
@@ -204,7 +205,8 @@ impl SingleThreadedDispatcher {
                     );
                 });
             }
-            sink(y0, &band);
+            convert(0, y0, &band);
+            sink(0, y0);
             first_row += rows_per_band;
         }
     }
@@ -371,7 +373,8 @@ impl Dispatcher for SingleThreadedDispatcher {
         band_height: u16,
         encoded_paints: &[EncodedPaint],
         image_resolver: &dyn ImageResolver,
-        sink: &mut dyn FnMut(u16, &Pixmap),
+        convert: &(dyn Fn(usize, u16, &Pixmap) + Sync),
+        sink: &mut dyn FnMut(usize, u16),
     ) {
         use vello_common::fearless_simd::dispatch;
         let u8_pipeline = cfg!(feature = "u8_pipeline")
@@ -381,13 +384,13 @@ impl Dispatcher for SingleThreadedDispatcher {
             #[cfg(feature = "u8_pipeline")]
             {
                 use crate::fine::U8Kernel;
-                dispatch!(self.level, simd => self.rasterize_bands_with::<_, U8Kernel>(simd, scene_width, scene_height, settings, band_height, encoded_paints, image_resolver, sink));
+                dispatch!(self.level, simd => self.rasterize_bands_with::<_, U8Kernel>(simd, scene_width, scene_height, settings, band_height, encoded_paints, image_resolver, convert, sink));
             }
         } else {
             #[cfg(feature = "f32_pipeline")]
             {
                 use crate::fine::F32Kernel;
-                dispatch!(self.level, simd => self.rasterize_bands_with::<_, F32Kernel>(simd, scene_width, scene_height, settings, band_height, encoded_paints, image_resolver, sink));
+                dispatch!(self.level, simd => self.rasterize_bands_with::<_, F32Kernel>(simd, scene_width, scene_height, settings, band_height, encoded_paints, image_resolver, convert, sink));
             }
         }
     }
