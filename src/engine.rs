@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use diagram_core::{
@@ -249,6 +250,10 @@ impl Converter {
         // At most `threads + 1` pages are decoded or waiting for the sink: one per worker
         // and one queued, so a worker never idles while the next page is scheduled.
         let permits = Permits { free: Mutex::new(threads + 1), freed: Condvar::new() };
+        // Pages being converted, for the threads the job's last page may borrow.
+        let converting = AtomicUsize::new(0);
+        let converting = &converting;
+        let item_count = request.items.len();
 
         pool.in_place_scope_fifo(|scope| {
             for (i, item) in request.items.iter().enumerate() {
@@ -296,9 +301,12 @@ impl Converter {
                     let (slot, key, file) = (&slots[i], keys[i].as_str(), &item.file);
                     #[cfg(feature = "fault-injection")]
                     let fault = resolver.inject_fault(file, index as u32 + 1);
+                    let last = i + 1 == item_count && index + 1 == count;
                     scope.spawn_fifo(move |_| {
                         let _permit = permit;
                         let page = index as u32 + 1;
+                        let _converting = Converting::enter(converting);
+                        let helpers = helper_threads(threads, _converting.others, last);
                         let outcome = if job.is_cancelled() {
                             Err(PageError::Cancelled)
                         } else {
@@ -306,6 +314,7 @@ impl Converter {
                                 Opened::Local(doc) => convert_page_guarded(
                                     doc,
                                     index,
+                                    helpers,
                                     &annotations,
                                     &settings,
                                     #[cfg(feature = "fault-injection")]
@@ -314,6 +323,7 @@ impl Converter {
                                 Opened::Remote(file, workers) => workers.convert(
                                     file,
                                     index,
+                                    helpers,
                                     &annotations,
                                     &settings,
                                     job,
@@ -344,6 +354,40 @@ impl Converter {
                 result_item(&item.file, slot)
             })
             .collect())
+    }
+}
+
+/// One page being converted, counted in the job's pages being converted while it lives.
+struct Converting<'a> {
+    count: &'a AtomicUsize,
+    /// The other pages being converted when this one started.
+    others: usize,
+}
+
+impl<'a> Converting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        let others = count.fetch_add(1, Ordering::SeqCst);
+        Converting { count, others }
+    }
+}
+
+impl Drop for Converting<'_> {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The helper threads ([`diagram_raster::PagePlan::helper_threads`]) of a page started
+/// while `others` pages were being converted by a job of `threads` workers: the job's
+/// last page gets the threads that would otherwise idle, all of them counted as band
+/// threads while its own thread interprets the page and writes its rows (vello_cpu's
+/// pool of `n` threads); any other page, or a last page with a single free thread,
+/// renders on its own thread. The pixels do not depend on it.
+fn helper_threads(threads: usize, others: usize, last: bool) -> u16 {
+    let free = threads.saturating_sub(others);
+    match last && free >= 2 {
+        true => u16::try_from(free).unwrap_or(u16::MAX),
+        false => 0,
     }
 }
 
@@ -449,6 +493,19 @@ mod tests {
             },
             entities: None,
         }
+    }
+
+    #[test]
+    fn the_last_page_borrows_the_idle_threads() {
+        // One page on two threads: both rasterize its bands.
+        assert_eq!(helper_threads(2, 0, true), 2);
+        assert_eq!(helper_threads(8, 3, true), 5);
+        // A single free thread is the page's own: no pool.
+        assert_eq!(helper_threads(2, 1, true), 0);
+        assert_eq!(helper_threads(1, 0, true), 0);
+        assert_eq!(helper_threads(4, 9, true), 0);
+        // Pages before the last keep to their thread, so pages stay one per worker.
+        assert_eq!(helper_threads(2, 0, false), 0);
     }
 
     #[test]

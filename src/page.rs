@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use diagram_core::{Annotation, ColorMode, Deadline};
 use diagram_overlay::Scene;
-use diagram_raster::Document;
+use diagram_raster::{Document, PagePlan};
 
 use crate::error::PageError;
 use crate::options::ConvertOptions;
@@ -80,6 +80,7 @@ impl Fault {
 pub(crate) fn convert_page(
     doc: &Document,
     index: usize,
+    helper_threads: u16,
     annotations: &[Annotation],
     settings: &PageSettings,
     deadline: Deadline,
@@ -89,6 +90,7 @@ pub(crate) fn convert_page(
     let limits = &options.limits;
     let plan =
         doc.plan(index, &options.render, limits).map_err(|e| PageError::from_render(e, limits))?;
+    let plan = PagePlan { helper_threads, ..plan };
     let page = index as u32 + 1;
     let scene = Scene::build(annotations, page, &plan.frame, settings.colors, &options.overlay);
     let after_render = || {
@@ -107,6 +109,7 @@ pub(crate) fn convert_page(
 pub(crate) fn convert_page_guarded(
     doc: &Document,
     index: usize,
+    helper_threads: u16,
     annotations: &[Annotation],
     settings: &PageSettings,
     #[cfg(feature = "fault-injection")] fault: Option<Fault>,
@@ -130,6 +133,7 @@ pub(crate) fn convert_page_guarded(
         convert_page(
             doc,
             index,
+            helper_threads,
             annotations,
             settings,
             deadline,

@@ -147,10 +147,12 @@ impl WorkerPool {
 
     /// Converts page `index` of `file` in a worker (one that holds the file if one is
     /// idle).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn convert(
         &self,
         file: &RemoteFile,
         index: usize,
+        helper_threads: u16,
         annotations: &[Annotation],
         settings: &PageSettings,
         job: &JobHandle,
@@ -161,6 +163,7 @@ impl WorkerPool {
             &mut worker,
             file,
             index,
+            helper_threads,
             annotations,
             settings,
             job,
@@ -186,6 +189,7 @@ impl WorkerPool {
         worker: &mut Worker,
         file: &RemoteFile,
         index: usize,
+        helper_threads: u16,
         annotations: &[Annotation],
         settings: &PageSettings,
         job: &JobHandle,
@@ -207,6 +211,7 @@ impl WorkerPool {
         let message = ToWorker::Convert {
             file: file.token,
             index,
+            helper_threads,
             annotations: annotations.to_vec(),
             settings: Box::new(settings.clone()),
             #[cfg(feature = "fault-injection")]

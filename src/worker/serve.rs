@@ -100,6 +100,7 @@ fn serve(input: &mut impl io::Read, output: &mut impl Write) -> io::Result<()> {
             ToWorker::Convert {
                 file,
                 index,
+                helper_threads,
                 annotations,
                 settings,
                 #[cfg(feature = "fault-injection")]
@@ -113,6 +114,7 @@ fn serve(input: &mut impl io::Read, output: &mut impl Write) -> io::Result<()> {
                 let converted = convert_page_guarded(
                     &held.doc,
                     index,
+                    helper_threads,
                     &annotations,
                     &settings,
                     #[cfg(feature = "fault-injection")]

@@ -38,6 +38,8 @@ pub(crate) enum ToWorker {
     Convert {
         file: u64,
         index: usize,
+        /// [`diagram_raster::PagePlan::helper_threads`] for the page.
+        helper_threads: u16,
         annotations: Vec<Annotation>,
         settings: Box<PageSettings>,
         #[cfg(feature = "fault-injection")]
