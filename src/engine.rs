@@ -305,8 +305,8 @@ impl Converter {
                     scope.spawn_fifo(move |_| {
                         let _permit = permit;
                         let page = index as u32 + 1;
-                        let _converting = Converting::enter(converting);
-                        let helpers = helper_threads(threads, _converting.others, last);
+                        let converting_page = Converting::enter(converting);
+                        let helpers = helper_threads(threads, converting_page.others, last);
                         let outcome = if job.is_cancelled() {
                             Err(PageError::Cancelled)
                         } else {

@@ -199,10 +199,9 @@ impl PdfFile {
                 let rgba = band.data_as_u8_slice();
                 if parallel {
                     // On the page's pool: its threads share the conversion.
-                    let rgba_rows = rgba.len() / usize::from(band.height().max(1));
-                    let chunk = CONVERT_ROWS.min(usize::from(band.height())).max(1);
-                    rgba.par_chunks(chunk * rgba_rows)
-                        .zip(rows.par_chunks_mut(chunk * row_bytes))
+                    let rgba_row = usize::from(band.width()) * 4;
+                    rgba.par_chunks(CONVERT_ROWS * rgba_row)
+                        .zip(rows.par_chunks_mut(CONVERT_ROWS * row_bytes))
                         .for_each(|(rgba, rows)| {
                             pixels::premultiplied_onto_white(rgba, rows, colors)
                         });
