@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine (the README's second command): installs what it
 # needs (poppler-utils and mupdf-tools from apt when missing, the pinned Python packages
-# into target/venv), then runs the Rust tests, the service with the real cognite-sdk, and
-# the Python package's tests when the package is there. Prints each step's time.
+# into target/venv), then runs the Rust tests, the service with the real cognite-sdk, the
+# viewer in headless Chromium (Debian's chromium, from apt when missing), and the Python
+# package's tests when the package is there. Prints each step's time.
 # Needs ../shared beside the checkout (the real diagrams).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,9 @@ cargo test --workspace --release
 
 step "service: the real cognite-sdk against diagram-convert serve"
 bash scripts/test-service.sh
+
+step "viewer: browser tests in headless Chromium"
+bash scripts/test-viewer.sh
 
 if [ -f scripts/test-python.sh ]; then
   step "python package"

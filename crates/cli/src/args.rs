@@ -38,6 +38,9 @@ pub enum Command {
     /// Prints `ok`, or every violation on its own line, JSON path first.
     #[command(after_help = EXIT_CODES)]
     Validate(ValidateArgs),
+    /// Write (or rewrite) the offline viewer, OUT/index.html, over a finished job's
+    /// output folder.
+    Viewer(ViewerArgs),
     /// Serve the hosted convert API over HTTP (jobs in SQLite under --store).
     #[command(long_about = serve_about())]
     Serve(ServeArgs),
@@ -110,6 +113,10 @@ pub struct JobArgs {
     /// in each pod of a Kubernetes Indexed Job.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::shard::ShardArg>,
+    /// Also write OUT/index.html: an offline viewer of the results (open it in a browser;
+    /// no network needed). Needs the svg format, which holds the annotations it shows.
+    #[arg(long)]
+    pub viewer: bool,
     #[command(flatten)]
     pub convert: ConvertArgs,
 }
@@ -131,8 +138,20 @@ pub struct RenderArgs {
     /// Keep colours (the default is grayscale, as in the hosted service).
     #[arg(long)]
     pub color: bool,
+    /// Also write OUT/index.html: an offline viewer of the results (open it in a browser;
+    /// no network needed). Needs the svg format, which holds the annotations it shows.
+    #[arg(long)]
+    pub viewer: bool,
     #[command(flatten)]
     pub convert: ConvertArgs,
+}
+
+/// `viewer`'s arguments.
+#[derive(Debug, Args)]
+pub struct ViewerArgs {
+    /// The job's output folder (the --out of `job` or `render`), holding job.json.
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
 }
 
 /// `serve`'s arguments.

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Command::Job(args) => run::job(args),
         Command::Render(args) => render::render(args),
         Command::Validate(args) => validate(&args),
+        Command::Viewer(args) => run::viewer(args),
         Command::Serve(args) => serve::serve(args),
         Command::Worker => return diagram_convert::worker::main(),
     })

@@ -61,7 +61,7 @@ pub fn render(args: RenderArgs) -> u8 {
         ids.iter().zip(&args.files).map(|(id, p)| (FileRef::ExternalId(id.clone()), p.clone()));
     let resolver = PathResolver { paths: paths.collect() };
     let grayscale = args.color.then_some(false);
-    crate::run::execute(request, &resolver, &args.out, &args.convert, grayscale)
+    crate::run::execute(request, &resolver, &args.out, &args.convert, grayscale, args.viewer)
 }
 
 fn file_name(path: &Path) -> String {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use diagram_convert::{
     ConvertOptions, Converter, DirResolver, DirSink, FileResolver, Isolation, JobHandle, Limits,
-    PageLayerMode, RenderOptions, Renderer, SvgOptions, WorkerOptions,
+    OutputFormat, PageLayerMode, RenderOptions, Renderer, SvgOptions, WorkerOptions,
 };
 use diagram_core::{
     escape_controls, read_request, ConvertRequest, Job, JobStatus, ValidateOptions,
@@ -49,7 +49,7 @@ pub fn job(args: JobArgs) -> u8 {
             return exit::USAGE_OR_IO;
         }
     };
-    execute(request, &resolver, &args.out, &args.convert, None)
+    execute(request, &resolver, &args.out, &args.convert, None, args.viewer)
 }
 
 /// The engine options from the command line.
@@ -108,7 +108,15 @@ pub fn execute(
     out: &std::path::Path,
     args: &ConvertArgs,
     grayscale: Option<bool>,
+    viewer: bool,
 ) -> u8 {
+    if viewer && !args.format.iter().any(|f| f.format() == OutputFormat::Svg) {
+        eprintln!(
+            "diagram-convert: --viewer needs the svg format (its annotation groups are what \
+             the viewer shows); add svg to --format"
+        );
+        return exit::USAGE_OR_IO;
+    }
     let sink = match DirSink::new(out) {
         Ok(s) => s,
         Err(e) => {
@@ -129,7 +137,46 @@ pub fn execute(
         done.store(true, Ordering::Relaxed);
         finished
     });
-    report(&finished, out, started.elapsed(), args.quiet)
+    let status = report(&finished, out, started.elapsed(), args.quiet);
+    if !viewer || status == exit::FAILED {
+        return status;
+    }
+    match write_viewer(out, args.quiet) {
+        true => status,
+        false => exit::USAGE_OR_IO,
+    }
+}
+
+/// `diagram-convert viewer`.
+pub fn viewer(args: crate::args::ViewerArgs) -> u8 {
+    match write_viewer(&args.out, false) {
+        true => exit::OK,
+        false => exit::USAGE_OR_IO,
+    }
+}
+
+/// Writes OUT/index.html and reports; false when it could not be written.
+fn write_viewer(out: &std::path::Path, quiet: bool) -> bool {
+    match diagram_viewer::write_viewer(out) {
+        Ok(summary) => {
+            for note in &summary.notes {
+                eprintln!("viewer: {}", escape_controls(note));
+            }
+            if !quiet {
+                eprintln!(
+                    "viewer: {} pages, {} annotations: open {}",
+                    summary.pages,
+                    summary.annotations,
+                    summary.index.display()
+                );
+            }
+            true
+        }
+        Err(e) => {
+            eprintln!("diagram-convert: cannot write the viewer: {e}");
+            false
+        }
+    }
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal.

@@ -309,3 +309,61 @@ fn pdfium_asked_for_but_absent_fails_the_job_with_status_4() {
     assert_eq!(job["status"], "Failed");
     assert!(job["errorMessage"].as_str().unwrap().contains("pdfium"));
 }
+
+#[test]
+fn viewer_is_written_beside_the_job_and_needs_the_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let request = fixtures().join("valhall/requests/PH-ME-P-0003-001.json");
+    let files = fixtures().join("valhall");
+    let args = |format: &str| {
+        let v: Vec<String> = [
+            "job",
+            p(&request),
+            "--files",
+            p(&files),
+            "--out",
+            p(&out),
+            "--dpi",
+            "40",
+            "--viewer",
+            "--format",
+            format,
+            "--isolation",
+            "in-process",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v
+    };
+    let png_only = args("png");
+    let o = run(&png_only.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("--viewer needs the svg format"), "{}", text(&o.stderr));
+    assert!(!out.join("job.json").exists(), "refused before converting");
+
+    let both = args("png,svg");
+    let o = run(&both.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("viewer: 1 pages, 8 annotations: open "),
+        "{}",
+        text(&o.stderr)
+    );
+    let index = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains("viewer/job.js"));
+    let job = fs::read_to_string(out.join("viewer/job.js")).unwrap();
+    assert!(job.starts_with("DiagramViewer.job({"));
+    assert!(job.contains(r#""label":"PH-ME-P-0003-001.pdf","key":"PH-ME-P-0003-001""#), "{job}");
+    assert!(out.join("viewer/pages/0.js").is_file());
+
+    // `viewer OUT` rewrites it over the finished job; a folder without a job is refused.
+    fs::remove_file(out.join("index.html")).unwrap();
+    let o = run(&["viewer", p(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(out.join("index.html").is_file());
+    let o = run(&["viewer", p(dir.path())]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("cannot write the viewer: "), "{}", text(&o.stderr));
+}

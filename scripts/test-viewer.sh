@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The viewer's browser tests: Debian's Chromium (installed from apt when missing; no
+# browser download), driven by playwright-core (npm ci in viewer/browser, pinned by its
+# package-lock.json), over the Valhall job converted with `job --viewer` and opened from
+# file://. Screenshots go to target/viewer-test/screenshots. Needs ../shared beside the
+# checkout and the release CLI (built here if missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+step() { printf '\n=== viewer: %s (%ss)\n' "$1" "$(( $(date +%s) - start ))"; }
+
+step "chromium and node"
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+(cd viewer/browser && npm ci --no-audit --no-fund --loglevel=error)
+
+step "the Valhall job with --viewer"
+cargo build --release -q -p diagram-cli
+out="$PWD/target/viewer-test"
+rm -rf "$out"
+status=0
+target/release/diagram-convert job ../shared/fixtures/valhall/requests/all-files.json \
+  --files ../shared/fixtures/valhall --out "$out/valhall" --viewer --quiet || status=$?
+# all-files names one absent file: the job completes with a per-file error (exit 3).
+[ "$status" -eq 3 ]
+
+step "browser tests (node --test, headless Chromium)"
+VIEWER_TEST_JOB="$out/valhall" \
+VIEWER_TEST_REQUEST="$PWD/../shared/fixtures/valhall/requests/all-files.json" \
+VIEWER_TEST_ARTIFACTS="$out/screenshots" \
+  node --test --test-concurrency=1 viewer/browser/tests/
+
+step "passed; screenshots in $out/screenshots"
