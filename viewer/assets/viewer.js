@@ -16,7 +16,7 @@
   'use strict';
 
   var SVG_NS = 'http://www.w3.org/2000/svg';
-  var MAX_HITS_LISTED = 500;
+  var MAX_HITS_LISTED = 200;
   var ZOOM_STEP = 1.25;
 
   var state = {
@@ -216,6 +216,10 @@
     var title = g.querySelector('title');
     var label = title ? title.textContent : g.getAttribute('data-text');
     if (title) title.remove(); // the tooltip below replaces the browser's own
+    // The transparent tag text serves find-in-page in a bare SVG; here the search box does
+    // that, and a thousand stretched texts would cost layout on every change.
+    var text = g.querySelector('.tag-text');
+    if (text) text.remove();
     g.setAttribute('tabindex', '0');
     g.setAttribute('role', 'button');
     g.setAttribute('aria-label', 'Tag ' + label);
@@ -577,12 +581,18 @@
     list.appendChild(fragment);
   }
 
+  /** Marks the shown page's hits, touching only the elements whose mark changes. */
   function markHits() {
-    var entry = state.current;
-    var ids = {};
-    state.hits.forEach(function (h) { if (h.entry === entry) ids[h.a.id] = true; });
-    var list = annotationsOnPage();
-    for (var i = 0; i < list.length; i++) list[i].classList.toggle('hit', !!ids[list[i].getAttribute('id')]);
+    var entry = state.current, stage = $('stage');
+    var marked = stage.querySelectorAll('.annotation.hit');
+    var now = new Set();
+    state.hits.forEach(function (h) {
+      if (h.entry !== entry) return;
+      var g = document.getElementById(h.a.id);
+      if (g && stage.contains(g)) now.add(g);
+    });
+    for (var i = 0; i < marked.length; i++) if (!now.has(marked[i])) marked[i].classList.remove('hit');
+    now.forEach(function (g) { if (!g.classList.contains('hit')) g.classList.add('hit'); });
   }
 
   /** Shows hit `i`: its page, zoomed onto it, selected. */
