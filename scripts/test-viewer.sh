@@ -2,7 +2,7 @@
 # The viewer's browser tests: Debian's Chromium (installed from apt when missing; no
 # browser download), driven by playwright-core (npm ci in viewer/browser, pinned by its
 # package-lock.json), over the Valhall job converted with `job --viewer` and opened from
-# file://. Screenshots go to target/viewer-test/screenshots. Needs ../shared beside the
+# file://, and as `serve` serves it behind its signed link. Screenshots go to target/viewer-test/screenshots. Needs ../shared beside the
 # checkout and the release CLI (built here if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +35,8 @@ step "browser tests (node --test, headless Chromium)"
 VIEWER_TEST_JOB="$out/valhall" \
 VIEWER_TEST_REQUEST="$PWD/../shared/fixtures/valhall/requests/all-files.json" \
 VIEWER_TEST_ARTIFACTS="$out/screenshots" \
+VIEWER_TEST_BIN="$PWD/target/release/diagram-convert" \
+VIEWER_TEST_FIXTURES="$PWD/../shared/fixtures/valhall" \
   node --test --test-concurrency=1 viewer/browser/tests/
 
 step "passed; screenshots in $out/screenshots"

@@ -3,7 +3,10 @@
  *
  * Data arrives as scripts, since a page opened from file:// cannot fetch: viewer/job.js
  * calls DiagramViewer.job(model), and each page's viewer/pages/<id>.js calls
- * DiagramViewer.overlay(id, markup) when the page is first shown.
+ * DiagramViewer.overlay(id, markup) when the page is first shown. Served by
+ * `diagram-convert serve` (GET …/convert/{jobId}/viewer), job.js first calls
+ * DiagramViewer.session({base, expires, refresh}): files load under the signed base, which
+ * the viewer renews through `refresh` before it expires or when a load fails.
  *
  * DOM contract (for tests and embedders): the search input is #search; the details panel
  * is #details and holds the selected annotation's text and each entity value as text; the
@@ -34,6 +37,8 @@
     hitCursor: -1,
     tiles: null,
     suppressHash: false,
+    session: null, // { base, expires, refresh } when served
+    refreshing: null,
   };
 
   function $(id) { return document.getElementById(id); }
@@ -49,9 +54,61 @@
     return node;
   }
 
-  /** A relative URL from job.json, each segment encoded (keys may hold '%'). */
+  /** A relative URL from job.json, each segment encoded (keys may hold '%'), under the
+   *  session's base when the viewer is served. */
   function href(url) {
-    return url.split('/').map(encodeURIComponent).join('/');
+    var base = state.session ? state.session.base : '';
+    return base + url.split('/').map(encodeURIComponent).join('/');
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Served viewers: the server's signed link expires; before it does (or once a load
+  // fails) viewer/refresh.js hands out a fresh one, and every later load uses it.
+
+  var REFRESH_MARGIN_MS = 15000;
+
+  function session(s) {
+    state.session = s;
+    var waiting = state.refreshing;
+    state.refreshing = null;
+    if (waiting) waiting.resolve();
+  }
+
+  /** Resolves once the session is good for a while (at once from file://). */
+  function fresh(force) {
+    var s = state.session;
+    if (!s || (!force && Date.now() < s.expires - REFRESH_MARGIN_MS)) return Promise.resolve();
+    if (state.refreshing) return state.refreshing.promise;
+    var pending = {};
+    pending.promise = new Promise(function (resolve, reject) { pending.resolve = resolve; pending.reject = reject; });
+    state.refreshing = pending;
+    var script = document.createElement('script');
+    script.src = s.refresh + '?t=' + Date.now();
+    script.onerror = function () {
+      state.refreshing = null;
+      pending.reject(new Error('the viewer link has expired and cannot be renewed: get a new one'));
+    };
+    document.head.appendChild(script);
+    script.onload = function () { script.remove(); };
+    return pending.promise;
+  }
+
+  /** Points `img` at `url`, renewing the session first if needed, and once more if it fails. */
+  function setSrc(img, url) {
+    if (!state.session) { img.src = href(url); return; }
+    var retried = false;
+    img.onerror = function () {
+      if (retried) return;
+      retried = true;
+      fresh(true).then(function () { img.src = href(url); }, notice);
+    };
+    fresh(false).then(function () { img.src = href(url); }, notice);
+  }
+
+  function notice(e) {
+    var info = $('page-info');
+    if (info.querySelector('.expired')) return;
+    info.appendChild(el('p', { 'class': 'error expired' }, e.message));
   }
 
   function pageName(entry) { return entry.file.key + '/' + entry.model.page; }
@@ -133,14 +190,22 @@
       var first = !state.waiting[overlay.id];
       (state.waiting[overlay.id] = state.waiting[overlay.id] || []).push({ resolve: resolve, reject: reject });
       if (!first) return;
-      var script = document.createElement('script');
-      script.src = href(overlay.src);
-      script.onerror = function () {
+      var fail = function (e) {
         var waiting = state.waiting[overlay.id] || [];
         delete state.waiting[overlay.id];
-        waiting.forEach(function (w) { w.reject(new Error('cannot load ' + overlay.src)); });
+        waiting.forEach(function (w) { w.reject(e); });
       };
-      document.head.appendChild(script);
+      var load = function (retry) {
+        var script = document.createElement('script');
+        script.src = href(overlay.src);
+        script.onerror = function () {
+          script.remove();
+          if (retry && state.session) fresh(true).then(function () { load(false); }, fail);
+          else fail(new Error('cannot load ' + overlay.src));
+        };
+        document.head.appendChild(script);
+      };
+      fresh(false).then(function () { load(true); }, fail);
     });
   }
 
@@ -178,7 +243,8 @@
     if (page.tiles) {
       state.tiles = new TileLayer(stage, page.tiles, w, h);
     } else if (page.image) {
-      var img = el('img', { src: href(page.image), width: String(w), height: String(h), alt: '', draggable: 'false', decoding: 'async' });
+      var img = el('img', { width: String(w), height: String(h), alt: '', draggable: 'false', decoding: 'async' });
+      setSrc(img, page.image);
       img.style.width = w + 'px';
       img.style.height = h + 'px';
       stage.appendChild(img);
@@ -396,7 +462,8 @@
         if (this.shown[key]) continue;
         var x0 = Math.max(0, c * t.tileSize - t.overlap), y0 = Math.max(0, r * t.tileSize - t.overlap);
         var x1 = Math.min(lw, (c + 1) * t.tileSize + t.overlap), y1 = Math.min(lh, (r + 1) * t.tileSize + t.overlap);
-        var img = el('img', { src: href(t.base + key + '.' + t.format), alt: '', draggable: 'false', decoding: 'async' });
+        var img = el('img', { alt: '', draggable: 'false', decoding: 'async' });
+        setSrc(img, t.base + key + '.' + t.format);
         img.style.left = x0 * unit + 'px';
         img.style.top = y0 * unit + 'px';
         img.style.width = (x1 - x0) * unit + 'px';
@@ -862,6 +929,7 @@
   window.DiagramViewer = {
     job: job,
     overlay: overlay,
+    session: session,
     /** For embedders and tests: search as the box does; resolves to the number of hits. */
     search: function (query) { $('search').value = query; return search(query).length; },
     /** The view: scale and offset of page pixels in the viewport. */

@@ -647,3 +647,152 @@ fn refuses_to_start_without_auth_unless_on_loopback() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
 }
+
+/// The store's signing key, as bytes.
+fn store_key(store: &Path) -> Vec<u8> {
+    let key = std::fs::read_to_string(store.join("signing-key")).unwrap();
+    let key = key.trim();
+    (0..key.len()).step_by(2).map(|i| u8::from_str_radix(&key[i..i + 2], 16).unwrap()).collect()
+}
+
+#[test]
+fn the_viewer_link_reads_the_job_renews_itself_and_is_refused_when_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let server = Server::start(&store, &fixture_files(), &[], &[]);
+    let addr = server.addr;
+    let r = server.post(&request(), &[]);
+    assert_eq!(r.status, 200);
+    let id = r.json()["jobId"].as_i64().unwrap();
+    let job_token = r.header("x-job-token").unwrap().to_string();
+    let viewer = format!("{}/viewer", job_path(id));
+    server.wait_finished(id);
+
+    // The API's credentials, the bearer or the job's own token, get the link.
+    assert_eq!(http(addr, "GET", &viewer, &[], b"").status, 401);
+    let other = http(
+        addr,
+        "GET",
+        &format!("{}/viewer", job_path(id + 1)),
+        &[(bearer().0, &bearer().1)],
+        b"",
+    );
+    assert_eq!(other.status, 404);
+    let by_token = http(addr, "GET", &viewer, &[("x-job-token", &job_token)], b"");
+    assert_eq!(by_token.status, 200, "{}", String::from_utf8_lossy(&by_token.body));
+    let r = http(addr, "GET", &viewer, &[(bearer().0, &bearer().1)], b"");
+    assert_eq!(r.status, 200);
+    let link = r.json();
+    let url = link["viewerUrl"].as_str().unwrap();
+    let now_ms =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()
+            as u64;
+    let expires = link["expires"].as_u64().unwrap();
+    assert!(expires > now_ms + 500_000 && expires <= now_ms + 601_000, "10 minutes, as file URLs");
+    assert!(
+        link["refreshUntil"].as_u64().unwrap() > now_ms + 23 * 3600 * 1000,
+        "as long as the job is kept"
+    );
+    let prefix = url.strip_suffix("index.html").unwrap();
+    assert!(prefix.starts_with(&format!("http://{addr}/viewer/{id}/")), "{url}");
+
+    // Under the link: the viewer, its data with the session first, and the job's files.
+    let get = |path: &str| http(addr, "GET", &format!("{}{path}", target(prefix)), &[], b"");
+    let index = get("index.html");
+    assert_eq!(index.status, 200);
+    assert_eq!(index.header("content-type"), Some("text/html; charset=utf-8"));
+    let csp = index.header("content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("default-src 'none'"), "{csp}");
+    assert!(String::from_utf8_lossy(&index.body).contains("viewer/job.js"));
+    let job_js = String::from_utf8(get("viewer/job.js").body).unwrap();
+    let session_line = job_js.lines().next().unwrap();
+    let session: Value = serde_json::from_str(
+        session_line.strip_prefix("DiagramViewer.session(").unwrap().strip_suffix(");").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(session["base"], prefix);
+    assert_eq!(session["expires"], expires);
+    assert!(job_js.lines().nth(1).unwrap().starts_with("DiagramViewer.job({"));
+    let overlay = get("viewer/pages/0.js");
+    assert_eq!(overlay.header("content-type"), Some("text/javascript; charset=utf-8"));
+    assert!(String::from_utf8_lossy(&overlay.body).contains("annotation-0"));
+    let png = get("input/page-1.png");
+    assert_eq!(png.header("content-type"), Some("image/png"));
+    let stored = std::fs::read(store.join(format!("jobs/{id}/input/page-1.png"))).unwrap();
+    assert!(png.body == stored, "the job's own PNG");
+    assert_eq!(get("input/../../signing-key").status, 404);
+    assert_eq!(get("no/such/file.png").status, 404);
+
+    // refresh.js: a new link, later or equal, that works too.
+    let refresh = String::from_utf8(get("viewer/refresh.js").body).unwrap();
+    let renewed: Value = serde_json::from_str(
+        refresh
+            .trim_end()
+            .strip_prefix("DiagramViewer.session(")
+            .unwrap()
+            .strip_suffix(");")
+            .unwrap(),
+    )
+    .unwrap();
+    let base = renewed["base"].as_str().unwrap();
+    assert!(renewed["expires"].as_u64().unwrap() >= expires);
+    assert_eq!(renewed["refresh"], format!("{base}viewer/refresh.js"));
+    assert_eq!(http(addr, "GET", &format!("{}index.html", target(base)), &[], b"").status, 200);
+
+    // Changed links are refused; an expired one still renews, until its renewal ends.
+    let parts: Vec<&str> = target(prefix).trim_matches('/').split('/').collect();
+    let (exp, until, sig) = (parts[2], parts[3], parts[4]);
+    for changed in [
+        format!("/viewer/{}/{exp}/{until}/{sig}/index.html", id + 1),
+        format!("/viewer/{id}/{}/{until}/{sig}/index.html", exp.parse::<u64>().unwrap() + 1),
+        format!("/viewer/{id}/{exp}/{}/{sig}/viewer/refresh.js", until.parse::<u64>().unwrap() + 1),
+        format!("/viewer/{id}/{exp}/{until}/{}/index.html", &sig[1..]),
+    ] {
+        let r = http(addr, "GET", &changed, &[], b"");
+        assert_eq!(r.status, 403, "{changed}");
+        assert!(r.error().contains("signature does not match"));
+    }
+    let key = store_key(&store);
+    let sign = |expires: u64, until: u64| {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+        mac.update(format!("viewer\n{id}\n{expires}\n{until}").as_bytes());
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let now = now_ms / 1000;
+    let link = |expires: u64, until: u64, path: &str| {
+        format!("/viewer/{id}/{expires}/{until}/{}/{path}", sign(expires, until))
+    };
+    assert_eq!(
+        http(addr, "GET", &link(now + 60, now + 120, "index.html"), &[], b"").status,
+        200,
+        "signed as the server signs"
+    );
+    let expired = http(addr, "GET", &link(now - 5, now + 120, "index.html"), &[], b"");
+    assert_eq!(expired.status, 403);
+    assert!(expired.error().contains("has expired"));
+    let renewed = http(addr, "GET", &link(now - 5, now + 120, "viewer/refresh.js"), &[], b"");
+    assert_eq!(renewed.status, 200, "an expired link renews while the job is kept");
+    assert_eq!(renewed.header("cache-control"), Some("no-store"));
+    let body = String::from_utf8(renewed.body).unwrap();
+    assert!(
+        body.contains(&format!("\"expires\":{}", (now + 120) * 1000)),
+        "never past its renewal: {body}"
+    );
+    let ended = http(addr, "GET", &link(now - 10, now - 5, "viewer/refresh.js"), &[], b"");
+    assert_eq!(ended.status, 403);
+    assert!(ended.error().contains("can no longer be renewed"));
+    // A file URL's signature is no viewer signature.
+    let file_sig = {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+        mac.update(format!("{id}/index.html\n{}", now + 60).as_bytes());
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let r = http(
+        addr,
+        "GET",
+        &format!("/viewer/{id}/{}/{}/{file_sig}/index.html", now + 60, now + 60),
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 403);
+}

@@ -45,7 +45,9 @@ pub const API: &str = "/api/v1/projects/{project}/context/diagram/convert";
 pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/projects/{project}/context/diagram/convert"),
     ("get", "/api/v1/projects/{project}/context/diagram/convert/{jobId}"),
+    ("get", "/api/v1/projects/{project}/context/diagram/convert/{jobId}/viewer"),
     ("get", "/files/{jobId}/{path}"),
+    ("get", "/viewer/{jobId}/{expires}/{until}/{signature}/{path}"),
     ("get", "/healthz"),
     ("get", "/openapi.json"),
 ];
@@ -57,7 +59,9 @@ pub fn router(state: Shared) -> Router {
     Router::new()
         .route(API, post(post_convert))
         .route(&format!("{API}/{{job_id}}"), get(get_job))
+        .route(&format!("{API}/{{job_id}}/viewer"), get(get_viewer))
         .route("/files/{job_id}/{*path}", get(get_file))
+        .route("/viewer/{job_id}/{expires}/{until}/{signature}/{*path}", get(viewer_file))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such resource") })
@@ -305,35 +309,220 @@ async fn get_job(
     Path((project, job_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let bearer = bearer_ok(&state, &headers);
+    match authorized_job(&state, &project, &job_id, &headers).await {
+        Ok(row) => {
+            let base = base_url(&state, &headers);
+            json_response(StatusCode::OK, &job_json(&state, &row, &base))
+        }
+        Err(response) => response,
+    }
+}
+
+/// The job `job_id` of `project`, when the request carries the API token or the job's own
+/// token (as hosted); otherwise the error response (404 only to holders of the API token).
+async fn authorized_job(
+    state: &Shared,
+    project: &str,
+    job_id: &str,
+    headers: &HeaderMap,
+) -> Result<JobRow, Response> {
+    let bearer = bearer_ok(state, headers);
     let job_token = headers.get("x-job-token").map(|v| v.as_bytes().to_vec());
     if !bearer && job_token.is_none() {
-        return unauthorized();
+        return Err(unauthorized());
     }
     let not_found = || error(StatusCode::NOT_FOUND, format!("no job {job_id:?} in this project"));
     let Ok(id) = job_id.parse::<i64>() else {
-        return if bearer { not_found() } else { unauthorized() };
+        return Err(if bearer { not_found() } else { unauthorized() });
     };
     let store = state.store.clone();
+    let project = project.to_string();
     let row = match tokio::task::spawn_blocking(move || store.get(id)).await {
         Ok(Ok(row)) => row.filter(|r| r.project == project),
-        Ok(Err(e)) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Ok(Err(e)) => return Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+        Err(e) => return Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
     };
-    // Without the API token, the job's own token is the credential (as hosted).
     let token_ok = |row: &JobRow| {
         job_token
             .as_ref()
             .is_some_and(|t| same(sha256_hex(t).as_bytes(), row.token_hash.as_bytes()))
     };
     match row {
-        Some(row) if bearer || token_ok(&row) => {
-            let base = base_url(&state, &headers);
-            json_response(StatusCode::OK, &job_json(&state, &row, &base))
-        }
-        _ if bearer => not_found(),
-        _ => unauthorized(),
+        Some(row) if bearer || token_ok(&row) => Ok(row),
+        _ if bearer => Err(not_found()),
+        _ => Err(unauthorized()),
     }
+}
+
+/// `GET …/convert/{jobId}/viewer`: a signed link to the job's viewer, since a browser
+/// cannot send the bearer header. The link reads the viewer and the job's files for
+/// `url_lifetime`; the viewer renews it (`viewer/refresh.js`) while the job is kept.
+async fn get_viewer(
+    Extract(state): Extract<Shared>,
+    Path((project, job_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let row = match authorized_job(&state, &project, &job_id, &headers).await {
+        Ok(row) => row,
+        Err(response) => return response,
+    };
+    if !matches!(row.status, JobStatus::Completed | JobStatus::Failed) {
+        return error(
+            StatusCode::CONFLICT,
+            format!(
+                "job {} is {}: its viewer is there once it has finished",
+                row.id,
+                status_name(row.status)
+            ),
+        );
+    }
+    if !state.store.job_dir(row.id).join("index.html").is_file() {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("job {} has no viewer: it wrote no SVG pages", row.id),
+        );
+    }
+    let now = (now_ms() / 1000) as u64;
+    // Renewable while the job is kept: until it ended plus the retention.
+    let until = (row.status_time.max(0) as u64) / 1000 + state.options.retention.as_secs();
+    let expires = (now + state.options.url_lifetime.as_secs()).min(until);
+    let base = base_url(&state, &headers);
+    let prefix = viewer_prefix(&state, &base, row.id, expires, until);
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "jobId": row.id,
+            "viewerUrl": format!("{prefix}index.html"),
+            "expires": expires * 1000,
+            "refreshUntil": until * 1000,
+        }),
+    )
+}
+
+/// `<base>/viewer/{job}/{expires}/{until}/{signature}/`.
+fn viewer_prefix(state: &State, base: &str, job: i64, expires: u64, until: u64) -> String {
+    let signature = state.signer.sign_viewer(job, expires, until);
+    format!("{base}/viewer/{job}/{expires}/{until}/{signature}/")
+}
+
+/// The viewer's files and the job's files under a viewer capability (see
+/// [`Signer::sign_viewer`]); `viewer/job.js` gets the session first, and
+/// `viewer/refresh.js` renews the capability.
+async fn viewer_file(
+    Extract(state): Extract<Shared>,
+    Path((job_id, expires, until, signature, path)): Path<(String, String, String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let forbidden = |why: &str| error(StatusCode::FORBIDDEN, why.to_string());
+    let (Ok(id), Ok(expires), Ok(until)) =
+        (job_id.parse::<i64>(), expires.parse::<u64>(), until.parse::<u64>())
+    else {
+        return error(StatusCode::NOT_FOUND, "no such file");
+    };
+    if !state.signer.verify_viewer(id, expires, until, &signature) {
+        return forbidden("the viewer link's signature does not match");
+    }
+    if !safe_path(&path) {
+        return error(StatusCode::NOT_FOUND, "no such file");
+    }
+    let now = (now_ms() / 1000) as u64;
+    let base = base_url(&state, &headers);
+    if path == "viewer/refresh.js" {
+        if until < now {
+            return forbidden(
+                "the viewer link can no longer be renewed: get a new one from the API",
+            );
+        }
+        let fresh = (now + state.options.url_lifetime.as_secs()).min(until);
+        let prefix = viewer_prefix(&state, &base, id, fresh, until);
+        let script = session_script(&prefix, fresh);
+        return script_response(script.into_bytes(), "no-store");
+    }
+    if expires < now {
+        return forbidden("the viewer link has expired: it renews itself while the page is open, or get a new one");
+    }
+    let Some(bytes) = read_job_file(state.store.job_dir(id), path.clone()).await else {
+        return error(StatusCode::NOT_FOUND, "no such file");
+    };
+    let cache = format!("private, max-age={}", expires - now);
+    if path == "viewer/job.js" {
+        let prefix = viewer_prefix(&state, &base, id, expires, until);
+        let mut script = session_script(&prefix, expires).into_bytes();
+        script.extend_from_slice(&bytes);
+        return script_response(script, &cache);
+    }
+    let mut r = (StatusCode::OK, bytes).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&path)));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(VIEWER_CSP));
+    if let Ok(v) = HeaderValue::from_str(&cache) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    r
+}
+
+/// The viewer loads its own scripts, styles and images and nothing else; its SVG pages
+/// (shown as images) embed theirs as data URLs.
+const VIEWER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// `DiagramViewer.session({...})`: where the viewer's files are, and until when.
+fn session_script(prefix: &str, expires: u64) -> String {
+    format!(
+        "DiagramViewer.session({});\n",
+        json!({"base": prefix, "expires": expires * 1000, "refresh": format!("{prefix}viewer/refresh.js")})
+    )
+}
+
+fn script_response(bytes: Vec<u8>, cache: &str) -> Response {
+    let mut r = (StatusCode::OK, bytes).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if let Ok(v) = HeaderValue::from_str(cache) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    r
+}
+
+/// A relative path that cannot leave the job's folder.
+fn safe_path(path: &str) -> bool {
+    path.split('/').all(|part| {
+        !part.is_empty()
+            && part != "."
+            && part != ".."
+            && !part.bytes().any(|b| b == b'\\' || b == 0 || b.is_ascii_control())
+    })
+}
+
+/// The content type of a file the engine or the viewer writes; anything else is bytes.
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, e)| e) {
+        Some("png") => "image/png",
+        Some("svg") => "image/svg+xml",
+        Some("json") => "application/json",
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("dzi") => "application/xml",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The bytes of `path` in the job's folder `dir`, if it is a file whose real path (links
+/// followed) is still inside `dir`.
+async fn read_job_file(dir: std::path::PathBuf, path: String) -> Option<Vec<u8>> {
+    tokio::task::spawn_blocking(move || {
+        let real = dir.join(&path).canonicalize()?;
+        if !real.starts_with(dir.canonicalize()?) || !real.is_file() {
+            return Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+        }
+        std::fs::read(real)
+    })
+    .await
+    .ok()?
+    .ok()
 }
 
 /// `http://<Host>` (or the public URL), for the file URLs.
@@ -452,13 +641,7 @@ async fn get_file(
         return not_found();
     };
     // A path that could leave the job's folder is not a file of ours.
-    let safe = path.split('/').all(|part| {
-        !part.is_empty()
-            && part != "."
-            && part != ".."
-            && !part.bytes().any(|b| b == b'\\' || b == 0 || b.is_ascii_control())
-    });
-    if !safe {
+    if !safe_path(&path) {
         return not_found();
     }
     let forbidden = |why: &str| error(StatusCode::FORBIDDEN, why.to_string());
@@ -475,31 +658,12 @@ async fn get_file(
     if expires < now {
         return forbidden("the URL has expired: get the job again for fresh URLs");
     }
-    let dir = state.store.job_dir(id);
-    let file = dir.join(&path);
-    // The engine writes PNG and SVG pages (and job.json); anything else is plain bytes.
-    let content_type = match file.extension().and_then(|e| e.to_str()) {
-        Some("png") => "image/png",
-        Some("svg") => "image/svg+xml",
-        Some("json") => "application/json",
-        _ => "application/octet-stream",
-    };
-    let bytes = match tokio::task::spawn_blocking(move || {
-        // The real path must still be inside the job's folder (links followed).
-        let real = file.canonicalize()?;
-        if !real.starts_with(dir.canonicalize()?) || !real.is_file() {
-            return Err(std::io::Error::from(std::io::ErrorKind::NotFound));
-        }
-        std::fs::read(real)
-    })
-    .await
-    {
-        Ok(Ok(bytes)) => bytes,
-        _ => return not_found(),
+    let Some(bytes) = read_job_file(state.store.job_dir(id), path.clone()).await else {
+        return not_found();
     };
     let mut r = (StatusCode::OK, bytes).into_response();
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&path)));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // Our SVGs need no script and load nothing; say so, in case one is opened directly.
     h.insert(

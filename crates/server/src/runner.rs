@@ -9,7 +9,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use diagram_convert::{
-    Converter, DirResolver, DirSink, JobHandle, PageOutput, Sink, SinkError, StoredPage,
+    Converter, DirResolver, DirSink, JobHandle, OutputFormat, PageOutput, Sink, SinkError,
+    StoredPage,
 };
 use diagram_core::{parse_request, Job, JobStatus};
 
@@ -253,6 +254,13 @@ fn run_job(
             log(options, format_args!("job {id}: cannot be put back in the queue: {e}"));
         }
         return;
+    }
+    if options.convert.formats.contains(&OutputFormat::Svg) {
+        // The job's viewer beside its files (GET …/viewer links to it); the job stands
+        // without it.
+        if let Err(e) = diagram_viewer::write_viewer(&store.job_dir(id)) {
+            log(options, format_args!("job {id}: no viewer: {e}"));
+        }
     }
     finish(id, &job, options, store);
 }

@@ -75,6 +75,31 @@ impl Signer {
     }
 }
 
+/// The viewer's capability: `/viewer/{jobId}/{expires}/{until}/{signature}/…`, an HMAC of
+/// `"viewer\n{jobId}\n{expires}\n{until}"` (never equal to a file URL's message, which
+/// starts with the job id). The viewer's files and the job's files are readable under it
+/// until `expires`; `viewer/refresh.js` under it hands out a fresh one until `until`.
+impl Signer {
+    fn viewer_mac(&self, job: i64, expires: u64, until: u64) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(format!("viewer\n{job}\n{expires}\n{until}").as_bytes());
+        mac
+    }
+
+    /// The signature of a viewer capability.
+    pub fn sign_viewer(&self, job: i64, expires: u64, until: u64) -> String {
+        to_hex(&self.viewer_mac(job, expires, until).finalize().into_bytes())
+    }
+
+    /// Whether `signature` is this viewer capability's, compared in constant time.
+    pub fn verify_viewer(&self, job: i64, expires: u64, until: u64, signature: &str) -> bool {
+        match from_hex(signature) {
+            Some(bytes) => self.viewer_mac(job, expires, until).verify_slice(&bytes).is_ok(),
+            None => false,
+        }
+    }
+}
+
 /// Lower-case hex.
 pub fn to_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -132,6 +157,22 @@ mod tests {
         // A broken key file is an error, not a silently new key.
         std::fs::write(&key, "not hex").unwrap();
         assert!(matches!(Signer::load_or_create(&key), Err(StoreError::Corrupt(_))));
+    }
+
+    #[test]
+    fn a_viewer_signature_holds_only_for_its_job_and_times_and_is_no_file_signature() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = Signer::load_or_create(&dir.path().join("k")).unwrap();
+        let sig = signer.sign_viewer(7, 1000, 2000);
+        assert!(signer.verify_viewer(7, 1000, 2000, &sig));
+        assert!(!signer.verify_viewer(8, 1000, 2000, &sig));
+        assert!(!signer.verify_viewer(7, 1001, 2000, &sig));
+        assert!(!signer.verify_viewer(7, 1000, 2001, &sig));
+        assert!(!signer.verify_viewer(7, 1000, 2000, &sig[1..]));
+        // Neither kind of signature passes for the other.
+        assert!(!signer.verify(7, "viewer", 1000, &sig));
+        let file = signer.sign(7, "a/page-1.png", 1000);
+        assert!(!signer.verify_viewer(7, 1000, 2000, &file));
     }
 
     #[test]
