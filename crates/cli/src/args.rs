@@ -70,8 +70,9 @@ fn serve_about() -> String {
      (such as the Python SDK's client.diagrams.convert) runs against this machine by changing \
      only its base URL.\n\n\
      Routes: POST /api/v1/projects/{project}/context/diagram/convert, GET \
-     /api/v1/projects/{project}/context/diagram/convert/{jobId}, the signed file URLs the jobs \
-     hand out (/files/...), GET /healthz and GET /openapi.json. Files are found in --files \
+     /api/v1/projects/{project}/context/diagram/convert/{jobId}, GET …/{jobId}/viewer (a signed \
+     link to the job's viewer), the signed file URLs the jobs hand out (/files/...) and viewer \
+     links (/viewer/...), GET /healthz and GET /openapi.json. Files are found in --files \
      exactly as `job` finds them. Jobs are kept in --store/jobs.sqlite and survive a restart; \
      SIGTERM or Ctrl-C stops gracefully (running jobs go back in the queue)."
         .to_string()
