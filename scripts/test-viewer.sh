@@ -31,12 +31,20 @@ target/release/diagram-convert job ../shared/fixtures/valhall/requests/all-files
 # all-files names one absent file: the job completes with a per-file error (exit 3).
 [ "$status" -eq 3 ]
 
+# A file whose key needs escaping ("multi page #1" becomes multi%20page%20%231): the
+# viewer must still find its pages' files.
+mkdir -p "$out/odd-files"
+cp fixtures/golden/pdf-multipage/input.pdf "$out/odd-files/multi page #1.pdf"
+sed 's/"input.pdf"/"multi page #1.pdf"/' fixtures/golden/pdf-multipage/request.json > "$out/odd.json"
+target/release/diagram-convert job "$out/odd.json" --files "$out/odd-files" --out "$out/odd" --viewer --quiet
+
 step "browser tests (node --test, headless Chromium)"
 VIEWER_TEST_JOB="$out/valhall" \
 VIEWER_TEST_REQUEST="$PWD/../shared/fixtures/valhall/requests/all-files.json" \
 VIEWER_TEST_ARTIFACTS="$out/screenshots" \
 VIEWER_TEST_BIN="$PWD/target/release/diagram-convert" \
 VIEWER_TEST_FIXTURES="$PWD/../shared/fixtures/valhall" \
+VIEWER_TEST_ODD_JOB="$out/odd" \
   node --test --test-concurrency=1 viewer/browser/tests/
 
 step "passed; screenshots in $out/screenshots"

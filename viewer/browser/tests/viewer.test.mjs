@@ -355,3 +355,43 @@ test('pinch zooms on a touch screen', async () => {
   page.check();
   await page.context().close();
 });
+
+test('on every converted page, a click at an annotation\'s page coordinates selects that annotation', async () => {
+  const page = await open();
+  for (const item of request.items) {
+    const result = job.items.find((j) => j.fileExternalId === item.fileExternalId);
+    if (!result.results) continue;
+    const f = file(item.fileExternalId);
+    // Its label may say "(with warnings)".
+    await page.locator(`#files button[aria-label^="${item.fileExternalId}, Page 1"]`).click();
+    await page.waitForFunction((k) => document.documentElement.getAttribute('data-page') === k && document.querySelectorAll('.annotation').length > 0, `${f.key}/1`);
+    const target = lonely(f);
+    // Zoom onto it through the viewer's view, then click where the request says it is.
+    await page.evaluate((box) => DiagramViewer.zoomTo(box), target.box);
+    const at = await toScreen(page, f, target.cx, target.cy);
+    await page.mouse.click(at.x, at.y);
+    assert.equal(await page.locator('.annotation.selected').getAttribute('id'), `annotation-${target.i}`, item.fileExternalId);
+    assert.ok((await page.locator('#details').innerText()).includes(target.a.text), item.fileExternalId);
+  }
+  page.check();
+  await page.context().close();
+});
+
+test('a file key that needs escaping still finds its pages', { skip: !process.env.VIEWER_TEST_ODD_JOB }, async () => {
+  const dir = process.env.VIEWER_TEST_ODD_JOB;
+  const odd = JSON.parse(fs.readFileSync(path.join(dir, 'job.json'), 'utf8'));
+  const key = odd.items[0].results[0].pngUrl.split('/')[0];
+  assert.equal(key, 'multi%20page%20%231');
+  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('requestfailed', (r) => errors.push('failed: ' + r.url()));
+  await page.goto(pathToFileURL(path.join(dir, 'index.html')).href + `#${key}/2/annotation-5`);
+  await page.waitForSelector('#annotation-5.selected');
+  assert.equal(await page.evaluate(() => location.hash), `#${key}/2/annotation-5`);
+  await page.waitForFunction(() => { const i = document.querySelector('#stage img'); return i && i.complete && i.naturalWidth > 0; });
+  assert.equal(await page.locator('#files .file h2').innerText(), 'multi page #1.pdf');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
