@@ -9,10 +9,11 @@ annotations into a PNG and an interactive SVG per page, offline.
 ``convert`` takes the hosted service's request shape (or a cognite-sdk
 ``DiagramDetectResults``) and returns results shaped like the SDK's
 ``DiagramConvertResults``; ``validate`` lists a request's violations; ``render``
-converts one file. ``diagram_convert.ray`` runs thousands of files on Ray.
+converts one file; ``write_viewer`` (or ``convert(..., out=..., viewer=True)``) writes
+the offline viewer over a job's folder. ``diagram_convert.ray`` runs thousands of files on Ray.
 """
 
-from ._api import MEMORY_BUDGET, WORKER_MEMORY, Converter, convert, render, validate
+from ._api import MEMORY_BUDGET, WORKER_MEMORY, Converter, convert, render, validate, write_viewer
 from ._errors import DiagramConvertError, MemoryBudgetError, RequestError, Violation, WorkerStartError
 from ._results import ConvertItem, ConvertResults, Page
 
@@ -33,4 +34,5 @@ __all__ = [
     "convert",
     "render",
     "validate",
+    "write_viewer",
 ]

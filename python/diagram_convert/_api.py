@@ -109,8 +109,11 @@ class Converter:
         *,
         strict: bool = False,
         memory_budget: int = MEMORY_BUDGET,
+        viewer: bool = False,
     ) -> ConvertResults:
         """Converts a request; see :func:`diagram_convert.convert`."""
+        if viewer and out is None:
+            raise ValueError("viewer=True needs out=: the viewer is index.html in that folder")
         files = normalise_files(files)
         body, aliases = request_json(request, files)
         violations = validate(body, strict=strict)
@@ -121,7 +124,10 @@ class Converter:
             job, pages = self._native.convert(body, files, out_path, strict, int(memory_budget))
         except _native.MemoryBudgetExceeded as e:
             raise MemoryBudgetError(str(e)) from None
-        return ConvertResults(json.loads(job), pages, out_path, aliases)
+        results = ConvertResults(json.loads(job), pages, out_path, aliases)
+        if viewer:
+            write_viewer(out_path)
+        return results
 
 
 _IDLE_KEPT = 4
@@ -171,6 +177,7 @@ def convert(
     formats: Sequence[str] = ("png", "svg"),
     strict: bool = False,
     memory_budget: int = MEMORY_BUDGET,
+    viewer: bool = False,
     **options: Any,
 ) -> ConvertResults:
     """Converts every file of a request into a PNG and an interactive SVG per page.
@@ -188,7 +195,9 @@ def convert(
     ``out``: a folder to write ``<key>/page-<n>.png``, ``.svg`` and ``job.json`` into;
     with ``None`` the outputs stay in memory (``page.png_bytes``, ``page.svg``), at most
     ``memory_budget`` bytes of them (else :class:`MemoryBudgetError`), and
-    ``png_url``/``svg_url`` hold the paths the files would have.
+    ``png_url``/``svg_url`` hold the paths the files would have. ``viewer=True`` (with
+    ``out``, and the ``svg`` format) also writes ``out/index.html``, the offline viewer
+    (see :func:`write_viewer`).
 
     The engine runs with the GIL released; Ctrl-C cancels the conversion (pages in
     flight finish) and raises ``KeyboardInterrupt``. A request that breaks the contract
@@ -197,7 +206,22 @@ def convert(
     keyword options are :class:`Converter`'s (``isolation``, ``grayscale``, ...)."""
     options = dict(options, dpi=float(dpi), threads=threads, renderer=renderer, formats=tuple(formats))
     with _Lease(options) as converter:
-        return converter.convert(request, files, out, strict=strict, memory_budget=memory_budget)
+        return converter.convert(request, files, out, strict=strict, memory_budget=memory_budget, viewer=viewer)
+
+
+def write_viewer(out: PathLike) -> str:
+    """Writes the offline viewer over the finished job in ``out`` (the folder holding its
+    ``job.json``, e.g. ``convert(..., out=...)``'s): ``index.html`` and its scripts, to open
+    in a browser from the folder, with no server and no network. Returns the path of
+    ``index.html``. Pages it cannot show (no SVG, say) are noted in the viewer and warned
+    about here. Raises ``OSError`` when the folder cannot be read or written and
+    ``ValueError`` when its ``job.json`` is not a job."""
+    import warnings
+
+    index, _pages, _annotations, notes = _native.write_viewer(os.fspath(out))
+    for note in notes:
+        warnings.warn(f"viewer: {note}", stacklevel=2)
+    return index
 
 
 def validate(request: Any, strict: bool = False) -> List[Violation]:

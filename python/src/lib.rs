@@ -52,11 +52,31 @@ fn worker_main(py: Python<'_>) -> i32 {
     }
 }
 
+/// write_viewer(out: str) -> tuple[str, int, int, list[str]]
+///
+/// Writes the offline viewer (`index.html` and its scripts) over the finished job in `out`
+/// (which holds its job.json); returns the index's path, the pages and annotations shown,
+/// and what the viewer cannot show. Raises `OSError` or `ValueError` when it cannot.
+#[pyfunction]
+fn write_viewer(
+    py: Python<'_>,
+    out: std::path::PathBuf,
+) -> PyResult<(String, usize, usize, Vec<String>)> {
+    match py.detach(|| diagram_viewer::write_viewer(&out)) {
+        Ok(s) => Ok((s.index.display().to_string(), s.pages, s.annotations, s.notes)),
+        Err(e @ diagram_viewer::ViewerError::Io { .. }) => {
+            Err(pyo3::exceptions::PyOSError::new_err(e.to_string()))
+        }
+        Err(e) => Err(pyo3::exceptions::PyValueError::new_err(e.to_string())),
+    }
+}
+
 /// The native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(worker_main, m)?)?;
+    m.add_function(wrap_pyfunction!(write_viewer, m)?)?;
     m.add_class::<converter::Converter>()?;
     m.add("MemoryBudgetExceeded", m.py().get_type::<sink::MemoryBudgetExceeded>())?;
     m.add("ENGINE_VERSION", env!("CARGO_PKG_VERSION"))?;

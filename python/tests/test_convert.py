@@ -139,3 +139,25 @@ def test_render_converts_one_file_from_a_path_or_bytes():
     assert from_bytes[0].png_bytes == pages[0].png_bytes
     with pytest.raises(dc.DiagramConvertError, match="file not found"):
         dc.render(GOLDEN / "absent.pdf")
+
+
+def test_viewer_is_written_beside_the_job(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match="needs out="):
+        dc.convert(request(SHEET), VALHALL, dpi=50, viewer=True)
+    dc.convert(request(SHEET), VALHALL, out, dpi=50, viewer=True)
+    html = (out / "index.html").read_text()
+    assert '<script src="viewer/job.js"></script>' in html
+    job = (out / "viewer" / "job.js").read_text()
+    assert job.startswith("DiagramViewer.job(") and f'"key":"{SHEET}"' in job
+    overlay = (out / "viewer" / "pages" / "0.js").read_text()
+    assert overlay.count('class=\\"annotation\\"') == len(request(SHEET)["items"][0]["annotations"])
+    # Again over the same folder, by itself; and a folder without a job is refused.
+    (out / "index.html").unlink()
+    assert dc.write_viewer(out) == str(out / "index.html") and (out / "index.html").is_file()
+    with pytest.raises(OSError):
+        dc.write_viewer(tmp_path / "empty")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "job.json").write_text('{"items": 3}')
+    with pytest.raises(ValueError, match="not a job"):
+        dc.write_viewer(tmp_path / "bad")
