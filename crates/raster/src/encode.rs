@@ -113,6 +113,18 @@ pub enum EncodeError {
         /// The bytes of one row.
         row_bytes: usize,
     },
+    /// A tile pyramid's tile size is outside 1 to 8192, or its overlap is not less than
+    /// the tile size.
+    #[error(
+        "dzi tiles of {tile_size} pixels with an overlap of {overlap} are not possible; the \
+         tile size must be 1 to 8192 and the overlap less than it"
+    )]
+    TileLayout {
+        /// The tile size asked for.
+        tile_size: u32,
+        /// The overlap asked for.
+        overlap: u32,
+    },
     /// [`PngStream::finish`] was called before the last row was written.
     #[error("the png is missing its last {0} rows")]
     MissingRows(u64),
@@ -219,31 +231,8 @@ impl PngStream {
         colors: ColorMode,
         options: &PngOptions,
     ) -> Result<Self, EncodeError> {
-        let compression = match options.compression {
-            PngCompression::Stored => png::DeflateCompression::NoCompression,
-            PngCompression::Fast => png::DeflateCompression::FdeflateUltraFast,
-            PngCompression::Level(level @ 1..=9) => png::DeflateCompression::Level(level),
-            PngCompression::Level(level) => return Err(EncodeError::CompressionLevel(level)),
-        };
-        let filter = match options.filter {
-            PngFilter::None => png::Filter::NoFilter,
-            PngFilter::Sub => png::Filter::Sub,
-            PngFilter::Up => png::Filter::Up,
-            PngFilter::Average => png::Filter::Avg,
-            PngFilter::Paeth => png::Filter::Paeth,
-            PngFilter::Adaptive => png::Filter::Adaptive,
-        };
         let out = SharedBuffer::default();
-        let mut encoder = png::Encoder::new(out.clone(), width, height);
-        encoder.set_color(if colors.is_gray() {
-            png::ColorType::Grayscale
-        } else {
-            png::ColorType::Rgb
-        });
-        encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_deflate_compression(compression);
-        encoder.set_filter(filter);
-        let writer = encoder.write_header().map_err(EncodeError::Png)?;
+        let writer = header(out.clone(), width, height, colors, options)?;
         let stream = writer.into_stream_writer_with_size(IDAT_BYTES).map_err(EncodeError::Png)?;
         Ok(Self {
             stream,
@@ -278,6 +267,60 @@ impl PngStream {
         self.stream.finish().map_err(EncodeError::Png)?;
         Ok(self.out.take())
     }
+}
+
+/// A PNG encoder for `width` x `height` pixels in `colors` with `options`, its header
+/// written into `out`.
+fn header<W: Write>(
+    out: W,
+    width: u32,
+    height: u32,
+    colors: ColorMode,
+    options: &PngOptions,
+) -> Result<png::Writer<W>, EncodeError> {
+    let compression = match options.compression {
+        PngCompression::Stored => png::DeflateCompression::NoCompression,
+        PngCompression::Fast => png::DeflateCompression::FdeflateUltraFast,
+        PngCompression::Level(level @ 1..=9) => png::DeflateCompression::Level(level),
+        PngCompression::Level(level) => return Err(EncodeError::CompressionLevel(level)),
+    };
+    let filter = match options.filter {
+        PngFilter::None => png::Filter::NoFilter,
+        PngFilter::Sub => png::Filter::Sub,
+        PngFilter::Up => png::Filter::Up,
+        PngFilter::Average => png::Filter::Avg,
+        PngFilter::Paeth => png::Filter::Paeth,
+        PngFilter::Adaptive => png::Filter::Adaptive,
+    };
+    let mut encoder = png::Encoder::new(out, width, height);
+    encoder.set_color(if colors.is_gray() {
+        png::ColorType::Grayscale
+    } else {
+        png::ColorType::Rgb
+    });
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_deflate_compression(compression);
+    encoder.set_filter(filter);
+    encoder.write_header().map_err(EncodeError::Png)
+}
+
+/// A small image's PNG in one call (a tile): `pixels` are its rows, top first, without
+/// padding. Unlike a [`PngStream`], no 1 MiB chunk buffer is set up, so thousands of
+/// tiles cost only their pixels; the pixel data is one `IDAT` chunk.
+pub(crate) fn encode_small_png(
+    width: u32,
+    height: u32,
+    colors: ColorMode,
+    options: &PngOptions,
+    pixels: &[u8],
+) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::with_capacity(pixels.len() / 4 + 128);
+    let mut writer = header(&mut out, width, height, colors, options)?;
+    writer.write_image_data(pixels).map_err(EncodeError::Png)?;
+    writer.finish().map_err(EncodeError::Png)?;
+    // Thousands of tiles are kept until their page is done: hold only their bytes.
+    out.shrink_to_fit();
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -55,6 +55,7 @@
 
 mod content;
 mod document;
+mod dzi;
 mod encode;
 mod error;
 mod images;
@@ -69,6 +70,7 @@ mod sniff;
 
 pub use content::{PageContent, PageSource};
 pub use document::{Document, PagePlan, RenderedPage, StreamedPage};
+pub use dzi::{dzi_descriptor, DziLayout, DziOptions, DziStream, DziTile};
 pub use encode::{
     encode_png, write_png, EncodeError, PngCompression, PngFilter, PngOptions, PngStream,
 };
