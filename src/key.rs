@@ -45,16 +45,19 @@ pub fn strip_extension(name: &str) -> &str {
 
 /// Percent-encodes one path part so that it is a plain, visible file name that names
 /// neither `job.json` nor a page file of any [`OutputFormat`] (`page-<n>.png`,
-/// `page-<n>.svg`): in those, the last `.` is encoded too.
+/// `page-<n>.svg`, `page-<n>.dzi`): in those, the last `.` is encoded too; nor a tile
+/// pyramid's folder (`page-<n>_files`): in that, the `_` is encoded.
 pub fn encode_part(part: &str) -> String {
     let mut out = String::with_capacity(part.len());
     let mut previous_dot = false;
     let reserved = is_reserved_name(&part.to_ascii_lowercase());
     let last_dot = part.rfind('.');
+    let tiles_folder = is_tiles_folder(&part.to_ascii_lowercase());
     for (i, &b) in part.as_bytes().iter().enumerate() {
         let plain = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
         let risky_dot = b == b'.' && (i == 0 || previous_dot || (reserved && Some(i) == last_dot));
-        if plain && !risky_dot {
+        let risky_underscore = b == b'_' && tiles_folder;
+        if plain && !risky_dot && !risky_underscore {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -78,6 +81,13 @@ fn is_reserved_name(name: &str) -> bool {
     !n.is_empty()
         && n.bytes().all(|b| b.is_ascii_digit())
         && OutputFormat::ALL.iter().any(|f| f.extension() == ext)
+}
+
+/// Whether a (lower-case) name is that of a tile pyramid's folder, `page-<n>_files`.
+fn is_tiles_folder(name: &str) -> bool {
+    name.strip_prefix("page-")
+        .and_then(|rest| rest.strip_suffix("_files"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Hands out unique keys in request order: the first file with a key gets it, later ones
@@ -171,6 +181,10 @@ mod tests {
             }))
         };
         assert_eq!(inst("s", "page-1.svg"), "s/page-1%2Esvg");
+        assert_eq!(inst("s", "page-1.dzi"), "s/page-1%2Edzi");
+        assert_eq!(inst("s", "page-12_files"), "s/page-12%5Ffiles");
+        assert_eq!(inst("s", "page-12_files2"), "s/page-12_files2");
+        assert_eq!(inst("s", "page-_files"), "s/page-_files");
         assert_eq!(inst("JOB.JSON", "x"), "JOB%2EJSON/x");
         assert_eq!(inst("s", "page-x.svg"), "s/page-x.svg");
         assert_eq!(file_key(&ext("Page-12.SVG")), "Page-12%2ESVG");

@@ -86,6 +86,7 @@ pub use worker::{Isolation, WorkerOptions};
 pub use diagram_core::{ColorMode, Limits};
 pub use diagram_overlay::OverlayOptions;
 pub use diagram_raster::{
-    InputKind, PngCompression, PngFilter, PngOptions, RenderOptions, Renderer,
+    DziLayout, DziOptions, InputKind, PngCompression, PngFilter, PngOptions, RenderOptions,
+    Renderer, DEFAULT_BAND_BYTES,
 };
 pub use diagram_svg_writer::{PageLayerMode, SvgOptions};

@@ -3,7 +3,7 @@
 
 use diagram_core::Limits;
 use diagram_overlay::OverlayOptions;
-use diagram_raster::{PngOptions, RenderOptions};
+use diagram_raster::{DziOptions, PngOptions, RenderOptions};
 use diagram_svg_writer::SvgOptions;
 
 use crate::output::OutputFormat;
@@ -49,6 +49,10 @@ pub struct ConvertOptions {
     pub png: PngOptions,
     /// How SVGs are written. Default: [`SvgOptions::default`].
     pub svg: SvgOptions,
+    /// How tile pyramids ([`OutputFormat::Dzi`]) are cut and compressed. Default:
+    /// [`DziOptions::default`] (254-pixel tiles, overlap 1, zlib level 1).
+    #[serde(default)]
+    pub dzi: DziOptions,
     /// The limits, of the request and of each file and page. Default:
     /// [`Limits::default`].
     pub limits: Limits,
@@ -63,13 +67,14 @@ impl Default for ConvertOptions {
     fn default() -> Self {
         Self {
             threads: 0,
-            formats: OutputFormat::ALL.to_vec(),
+            formats: vec![OutputFormat::Png, OutputFormat::Svg],
             grayscale: None,
             annotate_png: false,
             render: RenderOptions::default(),
             overlay: OverlayOptions::default(),
             png: PngOptions::default(),
             svg: SvgOptions::default(),
+            dzi: DziOptions::default(),
             limits: Limits::default(),
             isolation: Isolation::default(),
         }

@@ -8,7 +8,9 @@
 
 use diagram_core::{Deadline, PixelSize};
 use diagram_overlay::{draw_rows, Channels, Scene};
-use diagram_raster::{fit_frame, Document, PagePlan, PngStream, StreamedPage};
+use diagram_raster::{
+    dzi_descriptor, fit_frame, Document, DziStream, PagePlan, PngStream, StreamedPage,
+};
 use diagram_svg_writer::{assemble, page_layer, raster_scaled_warning, LayerKind};
 
 use crate::error::PageError;
@@ -28,17 +30,24 @@ pub enum OutputFormat {
     /// The interactive page SVG (`svgUrl`): a page layer and one clickable group per
     /// annotation.
     Svg,
+    /// A Deep Zoom tile pyramid (`otherUrls.dzi`, the URL of its descriptor), the layout
+    /// `vips dzsave` writes and OpenSeadragon reads: `page-<n>.dzi` and the tiles
+    /// `page-<n>_files/<level>/<col>_<row>.png`, in the page's colours, without
+    /// highlights unless [`ConvertOptions::annotate_png`] is set; cut and compressed as
+    /// [`ConvertOptions::dzi`] says (see [`diagram_raster::DziStream`]).
+    Dzi,
 }
 
 impl OutputFormat {
     /// Every format, in the order of this list.
-    pub const ALL: [OutputFormat; 2] = [OutputFormat::Png, OutputFormat::Svg];
+    pub const ALL: [OutputFormat; 3] = [OutputFormat::Png, OutputFormat::Svg, OutputFormat::Dzi];
 
     /// The format's name: the CLI's `--format` value, and its key in `otherUrls`.
     pub fn name(self) -> &'static str {
         match self {
             OutputFormat::Png => "png",
             OutputFormat::Svg => "svg",
+            OutputFormat::Dzi => "dzi",
         }
     }
 
@@ -48,7 +57,8 @@ impl OutputFormat {
     }
 
     /// The file of page `page` (from 1) in its file's folder, which the page's URL names:
-    /// `page-<n>.png`, `page-<n>.svg`.
+    /// `page-<n>.png`, `page-<n>.svg`, `page-<n>.dzi` (whose tiles are in
+    /// `page-<n>_files/`).
     pub fn page_file(self, page: u32) -> String {
         format!("page-{page}.{}", self.extension())
     }
@@ -58,6 +68,7 @@ impl OutputFormat {
         match self {
             OutputFormat::Png => "png",
             OutputFormat::Svg => "svg",
+            OutputFormat::Dzi => "dzi",
         }
     }
 }
@@ -125,9 +136,9 @@ pub(crate) fn formats(options: &ConvertOptions) -> Vec<OutputFormat> {
 /// with the page's warnings: the renderer's (the plan's first), the scene's, then the
 /// writers'.
 ///
-/// The page is rendered once, in bands: each band's rows go into the PNG encoders as
-/// they come (the plain PNG, and the annotated one after the scene's highlights are
-/// drawn on the rows), so no whole page image is held. The SVG's page layer is chosen
+/// The page is rendered once, in bands: each band's rows go into the PNG encoders and
+/// the tile pyramid as they come (the plain ones, then the annotated ones after the
+/// scene's highlights are drawn on the rows), so no whole page image is held. The SVG's page layer is chosen
 /// first, so the plain PNG is encoded only when it is an output or the SVG embeds it.
 /// The page is rendered even when no PNG is needed, since rendering is what finds a
 /// damaged page. `after_render` runs once the page is rendered (fault injection).
@@ -161,6 +172,8 @@ pub(crate) fn write_page(
     let svg_scaled = svg_raster && size.area() > options.svg.max_raster_pixels;
     let need_plain = (png_wanted && !options.annotate_png) || (svg_raster && !svg_scaled);
     let need_annotated = png_wanted && options.annotate_png;
+    let dzi_wanted = formats.contains(&OutputFormat::Dzi);
+    let draw = options.annotate_png && (png_wanted || dzi_wanted);
     if deadline.passed() {
         return Err(timed_out());
     }
@@ -168,15 +181,27 @@ pub(crate) fn write_page(
     let stream = || PngStream::new(size.width(), size.height(), colors, &options.png);
     let mut plain = need_plain.then(stream).transpose().map_err(PageError::Png)?;
     let mut annotated = need_annotated.then(stream).transpose().map_err(PageError::Png)?;
+    let mut dzi = match dzi_wanted {
+        true => Some(DziStream::new(size, colors, &options.dzi).map_err(PageError::Png)?),
+        false => None,
+    };
     let channels = if colors.is_gray() { Channels::Gray } else { Channels::Rgb };
     let rendered = render_rows(doc, plan, settings, deadline, |y0, rows| {
         if let Some(png) = &mut plain {
             png.write_rows(rows).map_err(PageError::Png)?;
         }
-        if let Some(png) = &mut annotated {
-            // The plain PNG has had these rows: the highlights go onto them in place.
+        if let Some(dzi) = dzi.as_mut().filter(|_| !options.annotate_png) {
+            dzi.write_rows(rows).map_err(PageError::Png)?;
+        }
+        if draw {
+            // The plain outputs have had these rows: the highlights go onto them in place.
             draw_rows(scene, rows, y0, channels).map_err(PageError::Draw)?;
-            png.write_rows(rows).map_err(PageError::Png)?;
+            if let Some(png) = &mut annotated {
+                png.write_rows(rows).map_err(PageError::Png)?;
+            }
+            if let Some(dzi) = &mut dzi {
+                dzi.write_rows(rows).map_err(PageError::Png)?;
+            }
         }
         Ok(())
     })?;
@@ -188,6 +213,7 @@ pub(crate) fn write_page(
     }
     let mut plain = plain.map(PngStream::finish).transpose().map_err(PageError::Png)?;
     let mut annotated = annotated.map(PngStream::finish).transpose().map_err(PageError::Png)?;
+    let mut dzi = dzi.map(DziStream::finish).transpose().map_err(PageError::Png)?;
 
     let svg_png = match svg_scaled {
         true => Some(scaled_png(doc, plan, settings, deadline)?),
@@ -216,6 +242,10 @@ pub(crate) fn write_page(
                 let svg = assemble(scene, layer, png)
                     .map_err(|e| PageError::from_svg(e, &options.limits))?;
                 artifacts.push(Artifact::single(OutputFormat::Svg, page, svg.svg));
+            }
+            OutputFormat::Dzi => {
+                let tiles = dzi.take().expect("the pyramid was built");
+                artifacts.push(dzi_artifact(page, size, tiles, settings));
             }
         }
     }
@@ -264,4 +294,23 @@ fn scaled_png(
         png.write_rows(rows).map_err(PageError::Png)
     })?;
     Ok((png.finish().map_err(PageError::Png)?, size))
+}
+
+/// The pyramid's artifact: the descriptor `page-<n>.dzi` (its main file), then each
+/// tile at `page-<n>_files/<level>/<col>_<row>.png`.
+fn dzi_artifact(
+    page: u32,
+    size: PixelSize,
+    tiles: Vec<diagram_raster::DziTile>,
+    settings: &PageSettings,
+) -> Artifact {
+    let format = OutputFormat::Dzi;
+    let descriptor = dzi_descriptor(size, &settings.options.dzi).into_bytes();
+    let mut files = Vec::with_capacity(tiles.len() + 1);
+    files.push(OutputFile::new(format.page_file(page), descriptor));
+    let folder = format!("page-{page}_files");
+    files.extend(
+        tiles.into_iter().map(|t| OutputFile::new(format!("{folder}/{}", t.path()), t.png)),
+    );
+    Artifact { format, files }
 }

@@ -226,6 +226,11 @@ impl WorkerPool {
                 for (format, paths) in artifacts {
                     let mut files = Vec::with_capacity(paths.len());
                     for path in paths {
+                        // The sink writes under the file's folder: a worker taken over by
+                        // a hostile file must not name a path that leaves it.
+                        if !is_output_path(&path) {
+                            return Err(protocol(&format!("named the output file {path:?}")));
+                        }
                         let Some(bytes) = blobs.next() else {
                             return Err(protocol("fewer output files than named"));
                         };
@@ -511,6 +516,17 @@ fn classify(status: ExitStatus, stderr: &str, memory_limit: Option<u64>) -> Work
         }
     }
     WorkerFailure::Exited { status: status.code() }
+}
+
+/// Whether a worker's output path is one the engine writes: `/`-separated parts of
+/// `[A-Za-z0-9._-]`, none empty, none starting with a `.` (so no `.`, `..` or hidden
+/// name), e.g. `page-1.png` or `page-1_files/12/3_4.png`.
+fn is_output_path(path: &str) -> bool {
+    path.split('/').all(|part| {
+        !part.is_empty()
+            && !part.starts_with('.')
+            && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    })
 }
 
 #[cfg(test)]

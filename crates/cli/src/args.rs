@@ -58,7 +58,8 @@ fn job_about() -> String {
          A file is found as: fileExternalId X at DIR/X, else DIR/X.<ext>; fileId N at \
          DIR/N.<ext>; fileInstanceId at DIR/<space>/<externalId>[.<ext>]; <ext> one of {}. \
          Nothing outside DIR is read. Writes OUT/<key>/page-<n>.png and .svg (one file per \
-         --format) and OUT/job.json (URLs relative to OUT); an OUT holding an earlier run \
+         --format; dzi: page-<n>.dzi and its tiles in page-<n>_files/) and OUT/job.json \
+         (URLs relative to OUT; the .dzi's in each page's otherUrls); an OUT holding an earlier run \
          has its files replaced atomically.",
         exts.join(", ")
     )
@@ -306,6 +307,10 @@ impl ValueEnum for FormatArg {
         let help = match self.0 {
             OutputFormat::Png => "The page PNG",
             OutputFormat::Svg => "The interactive page SVG",
+            OutputFormat::Dzi => {
+                "A Deep Zoom tile pyramid for huge sheets: page-<n>.dzi and \
+                 page-<n>_files/<level>/<col>_<row>.png (254-pixel PNG tiles, overlap 1)"
+            }
             _ => "",
         };
         Some(PossibleValue::new(self.0.name()).help(help))
