@@ -796,3 +796,35 @@ fn the_viewer_link_reads_the_job_renews_itself_and_is_refused_when_changed() {
     );
     assert_eq!(r.status, 403);
 }
+
+#[test]
+fn a_pyramid_is_served_with_its_tiles_under_the_descriptor_s_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let server = Server::start(&store, &fixture_files(), &["--format", "png,dzi"], &[]);
+    let addr = server.addr;
+    let r = server.post(&request(), &[]);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let id = r.json()["jobId"].as_i64().unwrap();
+    let job = server.wait_finished(id);
+    assert_eq!(job["status"], "Completed", "{job}");
+    let page = &job["items"][0]["results"][0];
+    let dzi = page["otherUrls"]["dzi"].as_str().unwrap();
+    let (path, query) = target(dzi).split_once('?').unwrap();
+    assert_eq!(path, format!("/files/{id}/input/page-1.dzi"));
+    let r = http(addr, "GET", target(dzi), &[], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/xml"));
+    assert!(String::from_utf8_lossy(&r.body).contains("TileSize=\"254\""));
+    // As OpenSeadragon asks for a tile: the descriptor's name with `_files/`, its query.
+    let tile = format!("/files/{id}/input/page-1_files/0/0_0.png?{query}");
+    let r = http(addr, "GET", &tile, &[], b"");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("content-type"), Some("image/png"));
+    // That signature covers no other page's tiles, and no other file.
+    for other in ["input/page-2_files/0/0_0.png", "input/page-1.png", "input/page-1_files/0/x.png"]
+    {
+        let r = http(addr, "GET", &format!("/files/{id}/{other}?{query}"), &[], b"");
+        assert_eq!(r.status, 403, "{other}");
+    }
+}

@@ -651,7 +651,11 @@ async fn get_file(
     let Ok(expires) = expires.parse::<u64>() else {
         return forbidden("the URL's signature does not match");
     };
-    if !state.signer.verify(id, &path, expires, signature) {
+    // A tile pyramid's descriptor URL also signs its tiles: a viewer (OpenSeadragon)
+    // makes each tile's URL from the descriptor's, keeping its query string.
+    let signed = state.signer.verify(id, &path, expires, signature)
+        || tile_descriptor(&path).is_some_and(|d| state.signer.verify(id, &d, expires, signature));
+    if !signed {
         return forbidden("the URL's signature does not match");
     }
     let now = (now_ms() / 1000) as u64;
@@ -676,6 +680,23 @@ async fn get_file(
     r
 }
 
+/// The descriptor of a tile pyramid's tile: `<dir>/page-<n>_files/<level>/<col>_<row>.png`
+/// is a tile of `<dir>/page-<n>.dzi`.
+fn tile_descriptor(path: &str) -> Option<String> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mut parts = path.rsplitn(4, '/');
+    let (tile, level, folder) = (parts.next()?, parts.next()?, parts.next()?);
+    let (col, row) = tile.strip_suffix(".png")?.split_once('_')?;
+    let page = folder.strip_prefix("page-")?.strip_suffix("_files")?;
+    if !(digits(col) && digits(row) && digits(level) && digits(page)) {
+        return None;
+    }
+    Some(match parts.next() {
+        Some(dir) => format!("{dir}/page-{page}.dzi"),
+        None => format!("page-{page}.dzi"),
+    })
+}
+
 async fn healthz(Extract(state): Extract<Shared>) -> Response {
     json_response(StatusCode::OK, &json!({"status": "ok", "queued": state.queue.len()}))
 }
@@ -695,6 +716,27 @@ mod tests {
         assert_eq!(url_path("PH-ME-P-0003-001/page-1.png"), "PH-ME-P-0003-001/page-1.png");
         assert_eq!(url_path("a%20b~2/page-1.svg"), "a%2520b~2/page-1.svg");
         assert_eq!(url_path("sp/x y?#"), "sp/x%20y%3F%23");
+    }
+
+    #[test]
+    fn a_descriptor_signs_only_its_own_tiles() {
+        assert_eq!(tile_descriptor("k/page-2_files/12/3_4.png").as_deref(), Some("k/page-2.dzi"));
+        assert_eq!(
+            tile_descriptor("s/k/page-1_files/0/0_0.png").as_deref(),
+            Some("s/k/page-1.dzi")
+        );
+        for not_a_tile in [
+            "k/page-2.png",
+            "k/page-2_files/12/3_4.svg",
+            "k/page-2_files/12/3_4.png/x",
+            "k/page-2_files/x/3_4.png",
+            "k/page-2_files/12/3-4.png",
+            "k/page-_files/12/3_4.png",
+            "k/other_files/12/3_4.png",
+            "page-2_files/12",
+        ] {
+            assert_eq!(tile_descriptor(not_a_tile), None, "{not_a_tile}");
+        }
     }
 
     #[test]
