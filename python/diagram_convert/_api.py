@@ -48,7 +48,8 @@ class Converter:
     options, and reuses them.
 
     Options: ``dpi`` (150), ``threads`` (None: one per core), ``renderer`` ("hayro" or
-    "pdfium", the latter through an installed pypdfium2), ``formats`` (("png", "svg")),
+    "pdfium", the latter through an installed pypdfium2), ``formats`` (("png", "svg");
+    "dzi" adds a Deep Zoom tile pyramid per page, ``otherUrls["dzi"]``, only with ``out=``),
     ``grayscale`` (None: the request's flag), ``annotate_png`` (False),
     ``svg_page`` ("auto", "vector" or "raster"), ``page_timeout`` (120 s, None for none),
     ``isolation`` ("workers": each page in a worker process, so no file can abort this

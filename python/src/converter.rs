@@ -156,6 +156,14 @@ impl Converter {
             })?;
             Box::new(resolver.with_max_file_bytes(max_file_bytes))
         };
+        if out.is_none() && self.inner.options().formats.contains(&OutputFormat::Dzi) {
+            // A pyramid is thousands of tile files; the in-memory pages hold one file per
+            // format.
+            return Err(PyValueError::new_err(
+                "the dzi format writes a folder of tiles per page; pass out= to write the \
+                 outputs to a folder",
+            ));
+        }
         let job = self.inner.job(request);
         match out {
             Some(folder) => {
