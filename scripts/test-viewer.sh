@@ -38,6 +38,10 @@ cp fixtures/golden/pdf-multipage/input.pdf "$out/odd-files/multi page #1.pdf"
 sed 's/"input.pdf"/"multi page #1.pdf"/' fixtures/golden/pdf-multipage/request.json > "$out/odd.json"
 target/release/diagram-convert job "$out/odd.json" --files "$out/odd-files" --out "$out/odd" --viewer --quiet
 
+# The A0 sheet at 300 DPI with its deep-zoom tiles: the viewer shows the pyramid.
+target/release/diagram-convert job ../shared/fixtures/valhall/requests/PH-25578-P-4110010-001.json \
+  --files ../shared/fixtures/valhall --out "$out/a0-tiles" --dpi 300 --format png,svg,dzi --viewer --quiet
+
 step "browser tests (node --test, headless Chromium)"
 VIEWER_TEST_JOB="$out/valhall" \
 VIEWER_TEST_REQUEST="$PWD/../shared/fixtures/valhall/requests/all-files.json" \
@@ -45,6 +49,8 @@ VIEWER_TEST_ARTIFACTS="$out/screenshots" \
 VIEWER_TEST_BIN="$PWD/target/release/diagram-convert" \
 VIEWER_TEST_FIXTURES="$PWD/../shared/fixtures/valhall" \
 VIEWER_TEST_ODD_JOB="$out/odd" \
+VIEWER_TEST_TILES_JOB="$out/a0-tiles" \
+VIEWER_TEST_TILES_REQUEST="$PWD/../shared/fixtures/valhall/requests/PH-25578-P-4110010-001.json" \
   node --test --test-concurrency=1 viewer/browser/tests/
 
 step "passed; screenshots in $out/screenshots"
