@@ -2,7 +2,8 @@
 // (navigation start to the viewer's 'viewer-interactive' mark: page image placed, overlay
 // parsed and in the DOM, handlers bound) and search times (the search over every page's
 // index plus listing the hits and marking them, with the layout they cause).
-// A benchmark, not a test: it prints medians of RUNS runs (default 7).
+// Then frame intervals while panning and zooming the A0 sheet at 300 DPI over its
+// deep-zoom tiles. A benchmark, not a test: it prints medians of RUNS runs (default 7).
 //
 //   node viewer/browser/bench.mjs            (from the repo root, after a release build)
 //
@@ -71,7 +72,50 @@ for (let run = 0; run < RUNS; run++) {
   }
   await context.close();
 }
+
+// Pan and zoom over deep-zoom tiles: the A0 sheet at 300 DPI with --format png,svg,dzi.
+// A scripted gesture (one wheel step per frame, 40 in, then 40 frames of panning, then
+// 40 out) while requestAnimationFrame records frame intervals: main-thread work per frame
+// (our script, style, layout; headless Chromium composites in software).
+const a0 = process.env.BENCH_A0 || path.join(root, '../shared/fixtures/valhall/PH-25578-P-4110010-001.pdf');
+fs.mkdirSync(path.join(work, 'a0-files'), { recursive: true });
+fs.copyFileSync(a0, path.join(work, 'a0-files/a0.pdf'));
+fs.writeFileSync(path.join(work, 'a0.json'), JSON.stringify({ items: [{ fileExternalId: 'a0.pdf', annotations: annotations.slice(0, 200) }] }));
+const a0out = path.join(work, 'a0-out');
+execFileSync(bin, ['job', path.join(work, 'a0.json'), '--files', path.join(work, 'a0-files'), '--out', a0out, '--dpi', '300', '--format', 'png,svg,dzi', '--viewer', '--quiet'], { stdio: 'inherit' });
+const frames = [];
+let maxTiles = 0;
+for (let run = 0; run < Math.min(RUNS, 3); run++) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(pathToFileURL(path.join(a0out, 'index.html')).href);
+  await page.waitForSelector('html[data-ready="true"]');
+  await page.waitForTimeout(300);
+  const r = await page.evaluate(() => new Promise((resolve) => {
+    const vp = document.getElementById('viewport');
+    const box = vp.getBoundingClientRect();
+    const cx = box.left + vp.clientWidth / 2, cy = box.top + vp.clientHeight / 2;
+    const times = [];
+    let n = 0, most = 0;
+    function frame(t) {
+      times.push(t);
+      if (n < 40) vp.dispatchEvent(new WheelEvent('wheel', { deltaY: -60, clientX: cx, clientY: cy, bubbles: true, cancelable: true }));
+      else if (n < 80) vp.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+      else if (n < 120) vp.dispatchEvent(new WheelEvent('wheel', { deltaY: 60, clientX: cx, clientY: cy, bubbles: true, cancelable: true }));
+      most = Math.max(most, document.querySelectorAll('#stage .tiles img').length);
+      n++;
+      if (n <= 121) requestAnimationFrame(frame);
+      else resolve({ intervals: times.slice(1).map((x, i) => x - times[i]), most });
+    }
+    requestAnimationFrame(frame);
+  }));
+  frames.push(...r.intervals);
+  maxTiles = Math.max(maxTiles, r.most);
+  await context.close();
+}
 await browser.close();
+const sorted = [...frames].sort((a, b) => a - b);
+const p95 = sorted[Math.floor(sorted.length * 0.95)];
 const size = (p) => fs.statSync(path.join(out, p)).size;
 console.log(`page: ${path.basename(pdf)} at ${dpi} DPI, 1000 annotations; job with --viewer ${jobSeconds.toFixed(2)} s; overlay script ${(size('viewer/pages/0.js') / 1024).toFixed(0)} KiB, job.js ${(size('viewer/job.js') / 1024).toFixed(0)} KiB`);
 console.log(`medians of ${RUNS} runs in ${await chromiumVersion()}:`);
@@ -79,6 +123,9 @@ console.log(`  time to interactive: ${median(samples.interactive).toFixed(1)} ms
 for (const [name, q] of Object.entries(queries)) {
   console.log(`  search ${JSON.stringify(q).padEnd(14)} ${median(samples[name]).toFixed(2)} ms (target < 50 ms)`);
 }
+
+console.log(`A0 sheet at 300 DPI from its tiles, a scripted zoom in, pan and zoom out (${frames.length} frames):`);
+console.log(`  frame interval median ${median(frames).toFixed(1)} ms, 95th percentile ${p95.toFixed(1)} ms; at most ${maxTiles} tile images in the page`);
 
 async function chromiumVersion() {
   try { return execFileSync(process.env.CHROMIUM || '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { return 'Chromium'; }
