@@ -274,6 +274,8 @@ fn view_page(
             Err(why) => notes.push(format!("its SVG cannot be shown ({why})")),
         }
         page.svg = Some(url.clone());
+    } else if result.svg_url.is_none() {
+        notes.push("the job wrote no SVG for it, so its annotations are not shown".to_string());
     }
     if let Some((url, path)) = &png {
         if page.width.is_none() {

@@ -190,7 +190,7 @@ fn what_cannot_be_shown_is_noted_and_nothing_outside_is_read() {
         .starts_with("input.pdf page 5: a URL in job.json leaves the output folder"));
     assert!(summary.notes[1].contains("page 6: its SVG cannot be shown (no annotations group)"));
     assert!(summary.notes[2].contains("page 7: its SVG cannot be shown ("));
-    assert!(summary.notes[3].contains("page 8: its tiles cannot be shown"));
+    assert!(summary.notes[3].contains("page 8: the job wrote no SVG for it, so its annotations are not shown; its tiles cannot be shown"), "{}", summary.notes[3]);
     let m = model(&out);
     let pages = m["files"][0]["pages"].as_array().unwrap();
     assert_eq!(pages[4]["annotations"], json!([]), "the file outside OUT was not read");
