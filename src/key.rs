@@ -90,6 +90,20 @@ fn is_tiles_folder(name: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Whether `path`, `/`-separated and relative, names something inside the folder it is
+/// taken from: no empty, `.` or `..` part, and no `\`, `:` (a drive or a scheme), NUL or
+/// other control character anywhere. Every key and output path passes (keys percent-encode
+/// all of these); the server checks the paths of its file URLs with it, the viewer the
+/// URLs in a `job.json`.
+pub fn is_inside(path: &str) -> bool {
+    path.split('/').all(|part| {
+        !part.is_empty()
+            && part != "."
+            && part != ".."
+            && !part.bytes().any(|b| b == b'\\' || b == b':' || b.is_ascii_control())
+    })
+}
+
 /// Hands out unique keys in request order: the first file with a key gets it, later ones
 /// get `key~2`, `key~3`, ... Keys are compared without regard to ASCII case, so outputs
 /// stay apart on case-insensitive file systems too.
@@ -159,6 +173,34 @@ mod tests {
         assert_eq!(file_key(&ext("a..b")), "a.%2Eb");
         assert_eq!(file_key(&ext("%")), "%25");
         assert_eq!(file_key(&ext("Zürich")), "Z%C3%BCrich");
+    }
+
+    #[test]
+    fn paths_inside_and_outside_the_folder() {
+        for inside in ["a/page-1.png", "a%2F/b~2/p.svg", "s/k/page-1_files/12/3_4.png", "job.json"]
+        {
+            assert!(is_inside(inside), "{inside}");
+        }
+        for outside in [
+            "",
+            "/etc/passwd",
+            "../x.png",
+            "a/../../x",
+            "a//b",
+            "./a",
+            "a/.",
+            "C:/x",
+            "a\\..\\b",
+            "file:///x",
+            "a/b\0c",
+            "a/\nb",
+        ] {
+            assert!(!is_inside(outside), "{outside:?}");
+        }
+        // Every key of a hostile name is inside.
+        for hostile in ["..", "../../etc/passwd", "C:\\x", "a\nb", "x:y"] {
+            assert!(is_inside(&file_key(&ext(hostile))), "{hostile}");
+        }
     }
 
     #[test]

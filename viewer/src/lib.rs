@@ -28,6 +28,7 @@ use std::fs;
 use std::io::{self, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
+use diagram_convert::key::is_inside;
 use diagram_core::{FileRef, Job, PageResult, ResultItem};
 use serde::Serialize;
 
@@ -313,20 +314,10 @@ fn view_page(
     Ok(page)
 }
 
-/// `url` (relative to `out`, `/`-separated) as a path under `out`, or `None` when it is
-/// absolute, names a drive or scheme, or has an empty, `.` or `..` segment.
+/// `url` (relative to `out`, `/`-separated) as a path under `out`, or `None` when it
+/// could leave it ([`diagram_convert::key::is_inside`]).
 fn local_path(out: &Path, url: &str) -> Option<PathBuf> {
-    if url.is_empty() || url.contains('\\') || url.contains(':') {
-        return None;
-    }
-    let mut path = out.to_path_buf();
-    for part in url.split('/') {
-        if part.is_empty() || part == "." || part == ".." {
-            return None;
-        }
-        path.push(part);
-    }
-    Some(path)
+    is_inside(url).then(|| url.split('/').fold(out.to_path_buf(), |path, part| path.join(part)))
 }
 
 /// What the viewer takes from a page SVG.
@@ -479,19 +470,14 @@ fn remove_old_pages(dir: &Path) -> Result<(), ViewerError> {
     Ok(())
 }
 
-/// Writes `bytes` to a hidden temporary file beside `path`, then renames it over `path`.
+/// Writes `bytes` to `path` atomically ([`diagram_convert::write_atomic`]), creating its
+/// folder.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ViewerError> {
     let io = |source| ViewerError::Io { path: path.to_path_buf(), source };
-    let parent = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = parent.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = fs::File::create(&temporary).and_then(|mut f| f.write_all(bytes));
-    if let Err(source) = written.and_then(|()| fs::rename(&temporary, path)) {
-        let _ = fs::remove_file(&temporary);
-        return Err(io(source));
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(io)?;
     }
-    Ok(())
+    diagram_convert::write_atomic(path, |f| f.write_all(bytes)).map_err(io)
 }
 
 #[cfg(test)]

@@ -422,7 +422,7 @@ async fn viewer_file(
     if !state.signer.verify_viewer(id, expires, until, &signature) {
         return forbidden("the viewer link's signature does not match");
     }
-    if !safe_path(&path) {
+    if !diagram_convert::key::is_inside(&path) {
         return error(StatusCode::NOT_FOUND, "no such file");
     }
     let now = (now_ms() / 1000) as u64;
@@ -484,16 +484,6 @@ fn script_response(bytes: Vec<u8>, cache: &str) -> Response {
         h.insert(header::CACHE_CONTROL, v);
     }
     r
-}
-
-/// A relative path that cannot leave the job's folder.
-fn safe_path(path: &str) -> bool {
-    path.split('/').all(|part| {
-        !part.is_empty()
-            && part != "."
-            && part != ".."
-            && !part.bytes().any(|b| b == b'\\' || b == 0 || b.is_ascii_control())
-    })
 }
 
 /// The content type of a file the engine or the viewer writes; anything else is bytes.
@@ -641,7 +631,7 @@ async fn get_file(
         return not_found();
     };
     // A path that could leave the job's folder is not a file of ours.
-    if !safe_path(&path) {
+    if !diagram_convert::key::is_inside(&path) {
         return not_found();
     }
     let forbidden = |why: &str| error(StatusCode::FORBIDDEN, why.to_string());
