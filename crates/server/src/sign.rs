@@ -55,23 +55,33 @@ impl Signer {
         }
     }
 
-    fn mac(&self, job: i64, path: &str, expires: u64) -> HmacSha256 {
+    /// The HMAC of `message` under the key.
+    fn mac(&self, message: &str) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(format!("{job}/{path}\n{expires}").as_bytes());
+        mac.update(message.as_bytes());
         mac
+    }
+
+    fn sign_message(&self, message: &str) -> String {
+        to_hex(&self.mac(message).finalize().into_bytes())
+    }
+
+    /// Whether `signature` is the HMAC of `message`, compared in constant time.
+    fn verify_message(&self, message: &str, signature: &str) -> bool {
+        match from_hex(signature) {
+            Some(bytes) => self.mac(message).verify_slice(&bytes).is_ok(),
+            None => false,
+        }
     }
 
     /// The signature of a file URL.
     pub fn sign(&self, job: i64, path: &str, expires: u64) -> String {
-        to_hex(&self.mac(job, path, expires).finalize().into_bytes())
+        self.sign_message(&format!("{job}/{path}\n{expires}"))
     }
 
     /// Whether `signature` is this URL's, compared in constant time.
     pub fn verify(&self, job: i64, path: &str, expires: u64, signature: &str) -> bool {
-        match from_hex(signature) {
-            Some(bytes) => self.mac(job, path, expires).verify_slice(&bytes).is_ok(),
-            None => false,
-        }
+        self.verify_message(&format!("{job}/{path}\n{expires}"), signature)
     }
 }
 
@@ -80,23 +90,14 @@ impl Signer {
 /// starts with the job id). The viewer's files and the job's files are readable under it
 /// until `expires`; `viewer/refresh.js` under it hands out a fresh one until `until`.
 impl Signer {
-    fn viewer_mac(&self, job: i64, expires: u64, until: u64) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(format!("viewer\n{job}\n{expires}\n{until}").as_bytes());
-        mac
-    }
-
     /// The signature of a viewer capability.
     pub fn sign_viewer(&self, job: i64, expires: u64, until: u64) -> String {
-        to_hex(&self.viewer_mac(job, expires, until).finalize().into_bytes())
+        self.sign_message(&format!("viewer\n{job}\n{expires}\n{until}"))
     }
 
     /// Whether `signature` is this viewer capability's, compared in constant time.
     pub fn verify_viewer(&self, job: i64, expires: u64, until: u64, signature: &str) -> bool {
-        match from_hex(signature) {
-            Some(bytes) => self.viewer_mac(job, expires, until).verify_slice(&bytes).is_ok(),
-            None => false,
-        }
+        self.verify_message(&format!("viewer\n{job}\n{expires}\n{until}"), signature)
     }
 }
 
