@@ -379,16 +379,8 @@ fn converts_like_the_hosted_api_with_signed_urls_and_strict_auth() {
         r.error();
     }
     // A URL correctly signed with the store's key but expired.
-    let key = std::fs::read_to_string(store.join("signing-key")).unwrap();
-    let key: Vec<u8> = (0..key.trim().len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&key.trim()[i..i + 2], 16).unwrap())
-        .collect();
-    let sign = |path: &str, expires: u64| {
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
-        mac.update(format!("{id}/{path}\n{expires}").as_bytes());
-        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()
-    };
+    let key = store_key(&store);
+    let sign = |path: &str, expires: u64| hmac_hex(&key, &format!("{id}/{path}\n{expires}"));
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let fresh = format!(
         "/files/{id}/input/page-1.png?expires={}&signature={}",
@@ -656,6 +648,13 @@ fn store_key(store: &Path) -> Vec<u8> {
     (0..key.len()).step_by(2).map(|i| u8::from_str_radix(&key[i..i + 2], 16).unwrap()).collect()
 }
 
+/// The HMAC-SHA256 of `message` under `key` in lower-case hex, as the server signs.
+fn hmac_hex(key: &[u8], message: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(message.as_bytes());
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[test]
 fn the_viewer_link_reads_the_job_renews_itself_and_is_refused_when_changed() {
     let dir = tempfile::tempdir().unwrap();
@@ -754,11 +753,8 @@ fn the_viewer_link_reads_the_job_renews_itself_and_is_refused_when_changed() {
         assert!(r.error().contains("signature does not match"));
     }
     let key = store_key(&store);
-    let sign = |expires: u64, until: u64| {
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
-        mac.update(format!("viewer\n{id}\n{expires}\n{until}").as_bytes());
-        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()
-    };
+    let sign =
+        |expires: u64, until: u64| hmac_hex(&key, &format!("viewer\n{id}\n{expires}\n{until}"));
     let now = now_ms / 1000;
     let link = |expires: u64, until: u64, path: &str| {
         format!("/viewer/{id}/{expires}/{until}/{}/{path}", sign(expires, until))
@@ -783,11 +779,7 @@ fn the_viewer_link_reads_the_job_renews_itself_and_is_refused_when_changed() {
     assert_eq!(ended.status, 403);
     assert!(ended.error().contains("can no longer be renewed"));
     // A file URL's signature is no viewer signature.
-    let file_sig = {
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
-        mac.update(format!("{id}/index.html\n{}", now + 60).as_bytes());
-        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()
-    };
+    let file_sig = hmac_hex(&key, &format!("{id}/index.html\n{}", now + 60));
     let r = http(
         addr,
         "GET",
