@@ -29,15 +29,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/compare-peers.XXXXXX")
 say() { printf '%s\n' "$*" >&2; }
 
 # ---- tools ----
-apt_need=()
-command -v pdftoppm >/dev/null 2>&1 || apt_need+=(poppler-utils)
-command -v mutool >/dev/null 2>&1 || apt_need+=(mupdf-tools)
-[ -x /usr/bin/time ] || apt_need+=(time)
-if [ ${#apt_need[@]} -gt 0 ]; then
-  say "installing ${apt_need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_need[@]}" >/dev/null
-fi
+bash scripts/apt-missing.sh pdftoppm=poppler-utils mutool=mupdf-tools /usr/bin/time=time
 if ! python3 -c 'import pypdfium2, PIL' >/dev/null 2>&1; then
   say "installing pypdfium2==5.15.2 and pillow"
   python3 -m pip install -q --disable-pip-version-check pypdfium2==5.15.2 pillow

@@ -23,13 +23,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/scaling.XXXXXX")
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 say() { printf '%s\n' "$*" >&2; }
 
-need=()
-command -v pdfunite >/dev/null 2>&1 || need+=(poppler-utils)
-[ -x /usr/bin/time ] || need+=(time)
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+bash scripts/apt-missing.sh pdfunite=poppler-utils /usr/bin/time=time
 say "building diagram-convert (release)"
 cargo build --release -q -p diagram-cli
 ours=$root/target/release/diagram-convert

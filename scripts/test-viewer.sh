@@ -2,23 +2,16 @@
 # The viewer's browser tests: Debian's Chromium (installed from apt when missing; no
 # browser download), driven by playwright-core (npm ci in viewer/browser, pinned by its
 # package-lock.json), over the Valhall job converted with `job --viewer` and opened from
-# file://, and as `serve` serves it behind its signed link. Screenshots go to target/viewer-test/screenshots. Needs ../shared beside the
-# checkout and the release CLI (built here if missing).
+# file://, and as `serve` serves it behind its signed link. Screenshots go to
+# target/viewer-test/screenshots. Needs ../shared beside the checkout; builds the release
+# CLI if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 step() { printf '\n=== viewer: %s (%ss)\n' "$1" "$(( $(date +%s) - start ))"; }
 
 step "chromium and node"
-need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v node >/dev/null 2>&1 || need+=(nodejs npm)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+bash scripts/apt-missing.sh chromium=chromium node=nodejs,npm
 (cd viewer/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 step "the Valhall job with --viewer"

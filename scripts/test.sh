@@ -11,15 +11,7 @@ start=$(date +%s)
 step() { printf '\n=== test: %s (%ss)\n' "$1" "$(( $(date +%s) - start ))"; }
 
 step "system packages"
-need=()
-command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
-command -v mutool >/dev/null 2>&1 || need+=(mupdf-tools)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+bash scripts/apt-missing.sh pdftoppm=poppler-utils mutool=mupdf-tools
 
 step "python environment (target/venv)"
 bash scripts/venv.sh
