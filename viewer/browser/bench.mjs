@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const RUNS = Number(process.env.RUNS || 7);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -46,11 +46,8 @@ const t0 = process.hrtime.bigint();
 execFileSync(bin, ['job', path.join(work, 'request.json'), '--files', path.join(work, 'files'), '--out', out, '--dpi', dpi, '--viewer', '--quiet'], { stdio: 'inherit' });
 const jobSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
+const version = `Chromium ${browser.version()}`;
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const samples = { interactive: [], one: [], some: [], all: [], none: [] };
 const queries = { one: 'BENCH-0999', some: 'BENCH-05', all: 'bench', none: 'no-such-tag' };
@@ -118,7 +115,7 @@ const sorted = [...frames].sort((a, b) => a - b);
 const p95 = sorted[Math.floor(sorted.length * 0.95)];
 const size = (p) => fs.statSync(path.join(out, p)).size;
 console.log(`page: ${path.basename(pdf)} at ${dpi} DPI, 1000 annotations; job with --viewer ${jobSeconds.toFixed(2)} s; overlay script ${(size('viewer/pages/0.js') / 1024).toFixed(0)} KiB, job.js ${(size('viewer/job.js') / 1024).toFixed(0)} KiB`);
-console.log(`medians of ${RUNS} runs in ${await chromiumVersion()}:`);
+console.log(`medians of ${RUNS} runs in ${version}:`);
 console.log(`  time to interactive: ${median(samples.interactive).toFixed(1)} ms (target < 1000 ms)`);
 for (const [name, q] of Object.entries(queries)) {
   console.log(`  search ${JSON.stringify(q).padEnd(14)} ${median(samples[name]).toFixed(2)} ms (target < 50 ms)`);
@@ -126,7 +123,3 @@ for (const [name, q] of Object.entries(queries)) {
 
 console.log(`A0 sheet at 300 DPI from its tiles, a scripted zoom in, pan and zoom out (${frames.length} frames):`);
 console.log(`  frame interval median ${median(frames).toFixed(1)} ms, 95th percentile ${p95.toFixed(1)} ms; at most ${maxTiles} tile images in the page`);
-
-async function chromiumVersion() {
-  try { return execFileSync(process.env.CHROMIUM || '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { return 'Chromium'; }
-}

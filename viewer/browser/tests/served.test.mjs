@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { chromium } from 'playwright-core';
+import { launch } from '../chromium.mjs';
 
 const BIN = process.env.VIEWER_TEST_BIN;
 const FIXTURES = process.env.VIEWER_TEST_FIXTURES;
@@ -44,11 +44,7 @@ before(async () => {
     });
     server.on('exit', (code) => reject(new Error(`the server exited (${code}): ${log}`)));
   });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch } from '../chromium.mjs';
 
 const JOB = process.env.VIEWER_TEST_TILES_JOB;
 const REQUEST = process.env.VIEWER_TEST_TILES_REQUEST;
@@ -29,11 +29,7 @@ const MAX = Math.ceil(Math.log2(Math.max(W, H)));
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 after(async () => { if (browser) await browser.close(); });
 
