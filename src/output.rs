@@ -138,8 +138,9 @@ pub(crate) fn formats(options: &ConvertOptions) -> Vec<OutputFormat> {
 ///
 /// The page is rendered once, in bands: each band's rows go into the PNG encoders and
 /// the tile pyramid as they come (the plain ones, then the annotated ones after the
-/// scene's highlights are drawn on the rows), so no whole page image is held. The SVG's page layer is chosen
-/// first, so the plain PNG is encoded only when it is an output or the SVG embeds it.
+/// scene's highlights are drawn on the rows), so no whole page image is held. The SVG's
+/// page layer is chosen first, so the plain PNG is encoded only when it is an output or
+/// the SVG embeds it.
 /// The page is rendered even when no PNG is needed, since rendering is what finds a
 /// damaged page. `after_render` runs once the page is rendered (fault injection).
 pub(crate) fn write_page(
