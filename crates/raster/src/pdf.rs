@@ -259,6 +259,7 @@ pub(crate) fn band_rows(width: u32, band_bytes: usize) -> u16 {
 struct Seen {
     image_failures: usize,
     fonts: usize,
+    substituted_fonts: usize,
     annotations: usize,
     other: usize,
 }
@@ -268,6 +269,7 @@ impl Seen {
         match warning {
             InterpreterWarning::ImageDecodeFailure => self.image_failures += 1,
             InterpreterWarning::UnsupportedFont => self.fonts += 1,
+            InterpreterWarning::SubstitutedFont => self.substituted_fonts += 1,
             InterpreterWarning::UnresolvedAnnotationAppearance => self.annotations += 1,
             _ => self.other += 1,
         }
@@ -280,6 +282,14 @@ impl Seen {
                 "{} font(s) on the page could not be loaded; their text may be missing",
                 self.fonts
             ));
+        }
+        if self.substituted_fonts > 0 {
+            // Counted per use of the font, not per font, so no number is given.
+            out.push(
+                "a font embedded in the page could not be read; its text was drawn with a \
+                 substitute font and may look different"
+                    .to_string(),
+            );
         }
         if self.annotations > 0 {
             out.push(format!(

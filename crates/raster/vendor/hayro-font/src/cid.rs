@@ -41,6 +41,11 @@ pub(crate) struct Type0Font {
 }
 
 impl Type0Font {
+    /// Whether a fallback program draws this font (diagram-convert patch).
+    pub(crate) fn is_fallback(&self) -> bool {
+        self.fallback
+    }
+
     pub(crate) fn new(dict: &Dict<'_>, loader: &FontLoader<'_>) -> Option<Self> {
         let cmap_resolver = loader.cmap_resolver;
         let cmap = read_encoding(&dict.get::<Object<'_>>(ENCODING)?, cmap_resolver)?;

@@ -28,7 +28,7 @@ use hayro_cmap::{BfString, CMap, CMapName, CharacterCollection};
 use hayro_syntax::object::Name;
 use hayro_syntax::object::dict::keys::SUBTYPE;
 use hayro_syntax::object::dict::keys::*;
-use hayro_syntax::object::{Dict, Stream};
+use hayro_syntax::object::{Array, Dict, Stream};
 use kurbo::{BezPath, Vec2};
 use outline::OutlineFont;
 use program::FontProgram;
@@ -100,8 +100,11 @@ impl GlyphId {
 }
 
 /// A PDF font.
+///
+/// The second field is whether the font names an embedded font program that could not be
+/// read, so that a substitute draws its text (diagram-convert patch, see PATCHES.md).
 #[derive(Clone, Debug)]
-pub struct Font<'a>(FontType<'a>);
+pub struct Font<'a>(FontType<'a>, bool);
 
 impl<'a> Font<'a> {
     /// Map a character code to a glyph.
@@ -212,14 +215,35 @@ impl<'a> Font<'a> {
             TYPE3 => FontType::Type3(Rc::new(Type3Font::new(dict, loader.cmap_resolver)?)),
             _ => return None,
         };
+        let substituted = match &f_type {
+            FontType::Type1(f) => f.is_standard() && names_font_file(&dict.get(FONT_DESC)),
+            FontType::TrueType(t) => t.is_standard() && names_font_file(&dict.get(FONT_DESC)),
+            FontType::Type0(t) => {
+                t.is_fallback()
+                    && names_font_file(
+                        &dict
+                            .get::<Array<'_>>(DESCENDANT_FONTS)
+                            .and_then(|a| a.iter::<Dict<'_>>().next())
+                            .and_then(|d| d.get(FONT_DESC)),
+                    )
+            }
+            FontType::Type3(_) => false,
+        };
 
-        Some(Self(f_type))
+        Some(Self(f_type, substituted))
+    }
+
+    /// Whether the font dictionary names an embedded font program (`/FontFile`,
+    /// `/FontFile2` or `/FontFile3` in its descriptor) that could not be read, so that
+    /// its text is drawn with a substitute font (diagram-convert patch).
+    pub fn substitutes_embedded_program(&self) -> bool {
+        self.1
     }
 
     fn new_standard(standard_font: StandardFont, loader: &ProgramLoader<'_>) -> Option<Self> {
         let font = Type1Font::new_standard(standard_font, loader)?;
 
-        Some(Self(FontType::Type1(Rc::new(font))))
+        Some(Self(FontType::Type1(Rc::new(font)), false))
     }
 }
 
@@ -682,6 +706,13 @@ pub(crate) fn stretch_factor(expected_width: f32, actual_width: f32) -> f64 {
     } else {
         1.0
     }
+}
+
+/// Whether a font descriptor names an embedded font program (diagram-convert patch).
+fn names_font_file(descriptor: &Option<Dict<'_>>) -> bool {
+    descriptor.as_ref().is_some_and(|d| {
+        d.contains_key(FONT_FILE) || d.contains_key(FONT_FILE2) || d.contains_key(FONT_FILE3)
+    })
 }
 
 /// Strip the 6-character subset prefix from a PostScript font name.

@@ -463,6 +463,9 @@ impl<'a> Context<'a> {
         );
 
         if let Some(resolved) = resolved {
+            if resolved.substitutes_embedded_program() {
+                (self.settings.warning_sink)(InterpreterWarning::SubstitutedFont);
+            }
             Some(TextStateFont::Font(resolved))
         } else {
             (self.settings.warning_sink)(InterpreterWarning::UnsupportedFont);

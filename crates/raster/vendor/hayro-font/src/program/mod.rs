@@ -51,6 +51,14 @@ impl FontProgram {
             return None;
         }
 
+        // diagram-convert patch (PATCHES.md): an SFNT program with nothing to draw its
+        // glyphs from (a damaged or garbage `/FontFile2` whose table directory happens to
+        // parse) is refused like one that does not parse, so that the font falls back to
+        // a substitute, as poppler's does, and the page is told.
+        if matches!(font.kind(), Kind::Sfnt(..)) && font.outline_glyphs().is_empty() {
+            return None;
+        }
+
         let scaler = ScalerFont::unhinted(font.clone(), Some(UNITS_PER_EM));
 
         Some(Self(Arc::new(Inner {

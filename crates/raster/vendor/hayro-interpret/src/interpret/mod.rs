@@ -158,6 +158,9 @@ bitflags! {
 pub enum InterpreterWarning {
     /// A font could not be loaded.
     UnsupportedFont,
+    /// A font's embedded program could not be read, so a substitute font draws its text
+    /// (diagram-convert patch, see PATCHES.md).
+    SubstitutedFont,
     /// An image failed to decode.
     ImageDecodeFailure,
     /// An annotation has an `AP` dictionary, but its normal appearance could not
