@@ -40,13 +40,17 @@ pub struct Limits {
     /// this; renders that hold the whole image are capped lower, at
     /// [`max_whole_pixels`](Self::max_whole_pixels).
     pub max_pixels: u64,
-    /// A page that is rendered as one whole image (by pdfium, or decoded and resized from
-    /// a PNG, JPEG or TIFF input) with more pixels is scaled down to fit, with a warning;
-    /// the smaller of this and [`max_pixels`](Self::max_pixels) applies. Default:
-    /// 100000000 (400 MB of RGBA at most).
+    /// A page that is rendered as one whole image (by pdfium) with more pixels is scaled
+    /// down to fit, with a warning; the smaller of this and
+    /// [`max_pixels`](Self::max_pixels) applies. PNG, JPEG and TIFF inputs stream onto
+    /// the page row by row and are not capped by it. Default: 100000000 (400 MB of RGBA
+    /// at most).
     pub max_whole_pixels: u64,
-    /// The most bytes an image decoder may allocate for one page of a PNG, JPEG or TIFF
-    /// input; a larger image fails that page. Default: 2 GiB (2147483648).
+    /// The most bytes one page of a PNG, JPEG or TIFF input may hold while it is decoded
+    /// and brought to its page size, estimated from the header before decoding (a row
+    /// or a strip for non-interlaced PNGs and stripped TIFFs, the whole decoded image for
+    /// the others, plus the resampler's rows and one band of the page); a larger image
+    /// fails that page. Default: 2 GiB (2147483648).
     pub max_image_bytes: u64,
     /// The memory budget of one PDF page, in bytes: no buffer that hayro sizes from
     /// values in the file (a decoded stream, a predictor row, a decoded image or CCITT

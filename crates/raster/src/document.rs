@@ -128,8 +128,8 @@ impl Document {
     /// PDF pages get `dpi / 72` pixels per point, or the scale that makes their width
     /// [`target_width`](RenderOptions::target_width); images get
     /// [`image_scale`](RenderOptions::image_scale) pixels per pixel. Sides are rounded to
-    /// the nearest pixel. A page above [`Limits::max_pixels`] (or, when pdfium or an
-    /// image decoder renders it as one whole image, [`Limits::max_whole_pixels`]) or with
+    /// the nearest pixel. A page above [`Limits::max_pixels`] (or, when pdfium renders
+    /// it as one whole image, [`Limits::max_whole_pixels`]) or with
     /// a side above 65280 pixels is scaled down to fit, with a warning.
     pub fn plan(
         &self,
@@ -158,10 +158,11 @@ impl Document {
                 (geometry, options.image_scale)
             }
         };
-        // Only hayro renders in bands; pdfium and the image decoders hold the whole image.
+        // hayro renders in bands and images stream row by row; pdfium holds the whole
+        // page image.
         let whole = match &self.inner {
             Inner::Pdf(_) => options.renderer == Renderer::Pdfium,
-            Inner::Image(_) => true,
+            Inner::Image(_) => false,
         };
         let max_pixels = match whole {
             true => limits.max_pixels.min(limits.max_whole_pixels.max(1)),
@@ -231,8 +232,10 @@ impl Document {
     ///
     /// A PDF page drawn by hayro is rasterized in bands of
     /// [`RenderOptions::band_bytes`], so memory does not grow with the page: this is how
-    /// the engine writes PNGs of any size. pdfium and the image decoders produce the
-    /// whole image first and hand it on in bands of the same height.
+    /// the engine writes PNGs of any size. PNG, JPEG and TIFF inputs stream too, in
+    /// bands of the same height: non-interlaced PNGs and stripped TIFFs are decoded a row
+    /// or a strip at a time and resampled as they go, the others decoded whole first.
+    /// pdfium produces the whole image first and hands it on in bands.
     ///
     /// On an error the sink may have had some rows already; they must be discarded.
     ///
@@ -273,8 +276,8 @@ impl Document {
         Ok(StreamedPage { index: plan.index, frame: plan.frame, warnings })
     }
 
-    /// Renders a page: hayro streams its rows into `sink` and gives no image; pdfium and
-    /// the image decoders give the whole image and leave the sink alone.
+    /// Renders a page: hayro and the image inputs stream their rows into `sink` and give
+    /// no image; pdfium gives the whole image and leaves the sink alone.
     fn render_page(
         &self,
         plan: &PagePlan,
@@ -305,7 +308,10 @@ impl Document {
                 // draws it (see `PageFrame::content_transform`).
                 Renderer::Pdfium => Some(self.render_pdfium(index, &frame, colors)?),
             },
-            Inner::Image(i) => Some(i.render(&self.bytes, index, frame.size(), colors)?),
+            Inner::Image(i) => {
+                i.render_rows(&self.bytes, plan, colors, deadline, sink)?;
+                None
+            }
         };
         if deadline.passed() {
             return Err(timed_out());

@@ -39,9 +39,9 @@
 //! See [`RenderOptions`]: 150 DPI by default, sides rounded to the nearest pixel, pages
 //! above `Limits::max_pixels` (600 million, an A0 sheet at 600 DPI) or a side above 65280
 //! pixels (the rasteriser takes 16-bit sizes) scaled down with a warning. hayro renders
-//! in bands ([`Document::render_rows`]), so a page of any size costs the same memory;
-//! pdfium and the image decoders hold the whole image, so their pages are capped at
-//! `Limits::max_whole_pixels` (100 million).
+//! in bands ([`Document::render_rows`]) and PNG, JPEG and TIFF inputs stream onto the
+//! page row by row, so a page of any size costs the same memory; pdfium holds the whole
+//! image, so its pages are capped at `Limits::max_whole_pixels` (100 million).
 //!
 //! # Colour
 //! Pages are composited onto white. In gray mode (the default) each pixel becomes

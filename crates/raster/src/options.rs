@@ -23,8 +23,8 @@ pub enum Renderer {
 /// whole pixel (halves up) and at least 1, as
 /// [`PageGeometry::pixel_size`](diagram_core::PageGeometry::pixel_size) does. An image
 /// renders at `width * image_scale` x `height * image_scale`, rounded the same way.
-/// A page above [`Limits::max_pixels`](diagram_core::Limits::max_pixels) (for pdfium and
-/// images, which are rendered as one whole image,
+/// A page above [`Limits::max_pixels`](diagram_core::Limits::max_pixels) (for pdfium,
+/// which renders one whole image,
 /// [`Limits::max_whole_pixels`](diagram_core::Limits::max_whole_pixels)), or with a side
 /// above 65280 pixels, is scaled down to fit, with a warning. The colours ([`ColorMode`](diagram_core::ColorMode)) are
 /// the job's, given to [`Document::render`](crate::Document::render).

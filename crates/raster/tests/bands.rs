@@ -173,9 +173,9 @@ fn an_a0_sheet_at_600_dpi_is_rendered_at_its_exact_size_row_by_row() {
 }
 
 #[test]
-fn pages_drawn_whole_keep_the_lower_pixel_limit() {
-    // pdfium and image decoders hold the whole image, so their pages stay within
-    // `max_whole_pixels`; hayro's banded pages within `max_pixels`.
+fn pages_drawn_whole_keep_the_lower_pixel_limit_and_images_do_not() {
+    // pdfium holds the whole image, so its pages stay within `max_whole_pixels`;
+    // hayro's banded pages and streamed images within `max_pixels`.
     let doc =
         Document::open(fixture("valhall/PH-25578-P-4110010-001.pdf"), &Limits::default()).unwrap();
     let limits =
@@ -196,14 +196,20 @@ fn pages_drawn_whole_keep_the_lower_pixel_limit() {
         RenderOptions { renderer: diagram_raster::Renderer::Pdfium, ..Default::default() };
     assert!(doc.plan(0, &options, &limits).unwrap().frame.size().area() <= 500_000);
 
-    // An image scaled up is resized as one whole image too.
+    // Images stream onto the page row by row, so only `max_pixels` caps them.
     let mut png = Vec::new();
     image::GrayImage::from_pixel(100, 100, image::Luma([0]))
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
     let image = Document::open(png.into(), &Limits::default()).unwrap();
+    let limits =
+        Limits { max_pixels: 4_000_000, max_whole_pixels: 1_000_000, ..Default::default() };
     let options = RenderOptions { image_scale: 20.0, ..Default::default() };
     let plan = image.plan(0, &options, &limits).unwrap();
-    assert!(plan.frame.size().area() <= 500_000, "{}", plan.frame.size());
-    assert!(!plan.warnings.is_empty());
+    assert_eq!(plan.frame.size().area(), 4_000_000, "{}", plan.frame.size());
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    let options = RenderOptions { image_scale: 21.0, ..Default::default() };
+    let plan = image.plan(0, &options, &limits).unwrap();
+    assert!(plan.frame.size().area() <= 4_000_000, "{}", plan.frame.size());
+    assert!(plan.warnings[0].contains("4000000 pixels"), "{:?}", plan.warnings);
 }
