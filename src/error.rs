@@ -217,6 +217,7 @@ impl PageError {
     pub(crate) fn from_svg(e: SvgError, limits: &Limits) -> Self {
         match e {
             SvgError::TimedOut => Self::timed_out(limits),
+            SvgError::OverBudget(e) => PageError::Render(e),
             e => PageError::Svg(e),
         }
     }

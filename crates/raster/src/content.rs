@@ -94,6 +94,32 @@ impl<'a> PageSource<'a> {
     pub fn pdf_page(&self) -> Option<&'a hayro::hayro_syntax::page::Page<'a>> {
         self.doc.pdf_page(self.index)
     }
+
+    /// Runs `f`, which reads [`pdf_page`](Self::pdf_page) (interprets it, decodes its
+    /// streams and images), under the page's memory budget
+    /// ([`Limits::max_page_bytes`](diagram_core::Limits::max_page_bytes)), as the
+    /// render runs: a buffer that hayro sizes from the file and that is over the budget
+    /// is refused before it is allocated, and the first refusal is returned as
+    /// [`RasterError::OverBudget`](crate::RasterError::OverBudget) (whatever `f` made of the missing buffer is dropped).
+    /// A vector backend that interprets the page must go through this: outside it
+    /// nothing is budgeted, and a few hundred bytes of PDF can ask for tens of GB.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use diagram_core::{Deadline, Limits};
+    /// # use diagram_raster::{Document, RenderOptions};
+    /// # let mut png = Vec::new();
+    /// # image::GrayImage::from_pixel(3, 2, image::Luma([9]))
+    /// #     .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+    /// #     .unwrap();
+    /// # let doc = Document::open(Arc::from(png), &Limits::default()).unwrap();
+    /// let plan = doc.plan(0, &RenderOptions::default(), &Limits::default()).unwrap();
+    /// let source = doc.source(&plan, Deadline::NONE);
+    /// assert_eq!(source.within_budget(|| 7).unwrap(), 7);
+    /// ```
+    pub fn within_budget<R>(&self, f: impl FnOnce() -> R) -> Result<R, crate::RasterError> {
+        self.doc.within_budget(self.index, f)
+    }
 }
 
 impl<'a> PageContent<'a> {

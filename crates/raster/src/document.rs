@@ -348,6 +348,19 @@ impl Document {
         }
     }
 
+    /// Runs `f` under page `index`'s memory budget (see [`crate::PageSource::within_budget`]);
+    /// images have none of hayro's buffers, so `f` just runs.
+    pub(crate) fn within_budget<R>(
+        &self,
+        index: usize,
+        f: impl FnOnce() -> R,
+    ) -> Result<R, RasterError> {
+        match &self.inner {
+            Inner::Pdf(p) => p.within_budget(index, f),
+            Inner::Image(_) => Ok(f()),
+        }
+    }
+
     /// The file's bytes.
     pub fn bytes(&self) -> &Arc<[u8]> {
         &self.bytes

@@ -120,18 +120,26 @@ impl PdfFile {
         deadline: Deadline,
         sink: &mut dyn FnMut(u32, &mut [u8]),
     ) -> Result<Vec<String>, RasterError> {
-        let (result, overrun) = budget::limit(self.budget, || {
-            self.render_within(index, frame, colors, bands, deadline, sink)
-        });
         // The refusal explains whatever else failed (a stream that "cannot be decoded").
-        match overrun {
-            Some(o) => Err(RasterError::OverBudget {
+        self.within_budget(index, || {
+            self.render_within(index, frame, colors, bands, deadline, sink)
+        })?
+    }
+
+    /// Runs `f` under the page's memory budget; the first refusal is the error.
+    pub(crate) fn within_budget<R>(
+        &self,
+        index: usize,
+        f: impl FnOnce() -> R,
+    ) -> Result<R, RasterError> {
+        match budget::limit(self.budget, f) {
+            (_, Some(o)) => Err(RasterError::OverBudget {
                 page: index + 1,
                 what: o.what.to_string(),
                 bytes: o.bytes,
                 budget: o.budget,
             }),
-            None => result,
+            (result, None) => Ok(result),
         }
     }
 

@@ -70,7 +70,7 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use diagram_core::PixelSize;
 use diagram_overlay::Scene;
-use diagram_raster::{encode_png, fit_frame, EncodeError, PageContent, PageSource};
+use diagram_raster::{encode_png, fit_frame, EncodeError, PageContent, PageSource, RasterError};
 use hayro::hayro_interpret::InterpreterCache;
 
 use crate::vector::{vector_layer, VectorLayer, VectorSettings};
@@ -179,6 +179,10 @@ pub enum SvgError {
     /// The page's deadline passed while its vector layer was written.
     #[error("writing the SVG stopped at the time limit")]
     TimedOut,
+    /// The vector layer needed a buffer over the page's memory budget
+    /// ([`RasterError::OverBudget`], the error the render would give).
+    #[error(transparent)]
+    OverBudget(RasterError),
 }
 
 /// Writes the SVG of a page: its page layer from `content`, then one group per shape of
@@ -331,8 +335,13 @@ fn vector_markup(
     };
     // Fonts and images parsed by the first pass serve the retry too.
     let cache = InterpreterCache::new();
+    // Under the page's memory budget, as the render: interpreting the page decodes the
+    // same streams and images.
     let pass = |decimals| {
-        vector_layer(page, settings(decimals), &cache, deadline).ok_or(SvgError::TimedOut)
+        source
+            .within_budget(|| vector_layer(page, settings(decimals), &cache, deadline))
+            .map_err(SvgError::OverBudget)?
+            .ok_or(SvgError::TimedOut)
     };
     let mut layer: VectorLayer = pass(options.decimals)?;
     if layer.scan {

@@ -184,3 +184,80 @@ fn the_vector_pass_stops_at_the_deadline() {
         assert!(matches!(err, SvgError::TimedOut), "{mode:?}: {err:?}");
     }
 }
+
+/// A page of line art with one `side` x `side` RGB image in a corner (its samples short
+/// of that: the size check comes first), so that it is no scan.
+fn image_page(side: i64) -> std::sync::Arc<[u8]> {
+    use lopdf::{dictionary, Object, Stream};
+    let mut doc = lopdf::Document::with_version("1.6");
+    let pages_id = doc.new_object_id();
+    let image = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => side, "Height" => side,
+            "ColorSpace" => "DeviceRGB", "BitsPerComponent" => 8,
+        },
+        vec![128; 3 * 64],
+    ));
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        b"1 w 10 10 m 190 190 l S q 50 0 0 50 10 140 cm /Im0 Do Q".to_vec(),
+    ));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => image } },
+        "MediaBox" => vec![0.into(), 0.into(), 200.into(), 200.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    bytes.into()
+}
+
+/// The vector pass interprets the page before it is rendered, so it runs under the
+/// page's memory budget as the render does: an image whose RGBA copy is over the budget
+/// fails the layer with the render's own error instead of being allocated.
+#[test]
+fn the_vector_pass_runs_under_the_page_memory_budget() {
+    let limits = Limits { max_page_bytes: 1 << 20, ..Default::default() };
+    for (side, refused) in [(2048, true), (400, false)] {
+        let doc = Document::open(image_page(side), &limits).unwrap();
+        let plan =
+            doc.plan(0, &RenderOptions { dpi: 72.0, ..Default::default() }, &limits).unwrap();
+        let source = doc.source(&plan, Deadline::NONE);
+        let scene =
+            Scene::build(&[], 1, source.frame(), ColorMode::Gray, &OverlayOptions::default());
+        for mode in [PageLayerMode::Auto, PageLayerMode::Vector] {
+            let options = SvgOptions { page_layer: mode, ..Default::default() };
+            let layer = diagram_svg_writer::page_layer(&scene, &source, &options);
+            match (refused, layer) {
+                (
+                    true,
+                    Err(SvgError::OverBudget(diagram_raster::RasterError::OverBudget {
+                        bytes,
+                        budget,
+                        ..
+                    })),
+                ) => {
+                    // 2048 x 2048 pixels of RGBA.
+                    assert_eq!((bytes, budget), (2048 * 2048 * 4, 1 << 20), "{mode:?}");
+                }
+                (false, Ok(_)) => {}
+                (_, other) => panic!("{side} px, {mode:?}: {other:?}"),
+            }
+        }
+        // The render refuses the same page the same way.
+        let render = doc.render(&plan, ColorMode::Gray, Deadline::NONE);
+        assert_eq!(
+            refused,
+            matches!(render, Err(diagram_raster::RasterError::OverBudget { .. })),
+            "{side}"
+        );
+    }
+}
