@@ -93,6 +93,21 @@ proptest! {
     }
 
     #[test]
+    fn a_jpeg_2000_codestream_declaring_huge_dimensions_is_over_budget(
+        w in 20_000_u32..=1 << 24, h in 20_000_u32..=1 << 24,
+    ) {
+        over_budget(convert(jpx_huge(w, h)), "JPEG 2000");
+    }
+
+    #[test]
+    fn a_jbig2_page_declaring_huge_dimensions_is_over_budget(
+        // hayro-jbig2 refuses sides over 65535 itself.
+        w in 20_000_u32..=65_535, h in 20_000_u32..=65_535,
+    ) {
+        over_budget(convert(jbig2_huge(w, h)), "JBIG2");
+    }
+
+    #[test]
     fn a_jpeg_declaring_huge_dimensions_is_over_budget(
         w in 12_000_u16..=u16::MAX, h in 12_000_u16..=u16::MAX,
     ) {

@@ -106,6 +106,55 @@ pub fn inline_ccitt(width: u32) -> Vec<u8> {
     page_with(Document::with_version("1.5"), stream, dictionary! {})
 }
 
+/// A page drawing one image XObject whose dictionary says 16 x 16 gray, with `filter`
+/// and `data`.
+fn page_with_image(filter: &str, data: Vec<u8>) -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let image = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => 16, "Height" => 16,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8, "Filter" => filter,
+        },
+        data,
+    ));
+    let content = Stream::new(dictionary! {}, b"q 100 0 0 100 50 50 cm /Im0 Do Q".to_vec());
+    page_with(doc, content, dictionary! { "XObject" => dictionary! { "Im0" => image } })
+}
+
+/// A JPEG 2000 codestream's main header (one 8-bit gray component, one tile, no
+/// wavelet levels) for a `width` x `height` image, with one empty tile: behind a 16 x 16
+/// image dictionary, the codestream alone declares the size.
+pub fn jpx_huge(width: u32, height: u32) -> Vec<u8> {
+    let mut j = vec![0xFF, 0x4F]; // SOC
+    j.extend_from_slice(&[0xFF, 0x51, 0, 41, 0, 0]); // SIZ, Lsiz = 38 + 3, Rsiz
+    for v in [width, height, 0, 0, width, height, 0, 0] {
+        j.extend_from_slice(&v.to_be_bytes());
+    }
+    j.extend_from_slice(&[0, 1, 7, 1, 1]); // one component: 8-bit unsigned, no subsampling
+                                           // COD: no precincts, LRCP, 1 layer, no MCT, 0 levels, 64 x 64 code-blocks, 5-3.
+    j.extend_from_slice(&[0xFF, 0x52, 0, 12, 0, 0, 0, 1, 0, 0, 4, 4, 0, 1]);
+    j.extend_from_slice(&[0xFF, 0x5C, 0, 4, 0x40, 0x40]); // QCD: no quantisation
+    j.extend_from_slice(&[0xFF, 0x90, 0, 10, 0, 0, 0, 0, 0, 14, 0, 1]); // SOT, Psot = 14
+    j.extend_from_slice(&[0xFF, 0x93]); // SOD, no data
+    j.extend_from_slice(&[0xFF, 0xD9]); // EOC
+    page_with_image("JPXDecode", j)
+}
+
+/// An embedded JBIG2 stream whose page information segment declares `width` x `height`
+/// (and an end of page): behind a 16 x 16 image dictionary.
+pub fn jbig2_huge(width: u32, height: u32) -> Vec<u8> {
+    let mut j = Vec::new();
+    // Segment 0: page information (type 48), no referred segments, page 1, 19 bytes.
+    j.extend_from_slice(&[0, 0, 0, 0, 48, 0, 1, 0, 0, 0, 19]);
+    j.extend_from_slice(&width.to_be_bytes());
+    j.extend_from_slice(&height.to_be_bytes());
+    j.extend_from_slice(&[0; 8]); // no resolution
+    j.extend_from_slice(&[0, 0, 0]); // flags, no striping
+                                     // Segment 1: end of page (type 49), no data.
+    j.extend_from_slice(&[0, 0, 0, 1, 49, 0, 1, 0, 0, 0, 0]);
+    page_with_image("JBIG2Decode", j)
+}
+
 fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFF_u32;
     for &b in data {
@@ -244,6 +293,10 @@ pub fn all_classes() -> Vec<(String, Vec<u8>)> {
     for (w, h) in [(65_535_u16, 65_535_u16), (40_000, 30_000), (65_000, 20_000)] {
         out.push((format!("jpeg-{w}x{h}.jpg"), jpeg_huge(w, h)));
     }
+    // One each: the CLI's hostile job holds every class in the contract's 50 items
+    // (hostile.rs draws both over ranges).
+    out.push(("jpx-60000x60000.pdf".to_string(), jpx_huge(60_000, 60_000)));
+    out.push(("jbig2-65535x30000.pdf".to_string(), jbig2_huge(65_535, 30_000)));
     for (depth, fan) in [(8_u32, 10_u32), (12, 6)] {
         out.push((format!("fan-out-{depth}x{fan}.pdf"), fan_out(depth, fan)));
     }

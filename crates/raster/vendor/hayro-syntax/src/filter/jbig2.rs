@@ -27,6 +27,15 @@ pub(crate) fn decode(
         .ok()?;
     let page = hayro_jbig2::Page::new_embedded(data, globals.as_ref(), &settings).ok()?;
 
+    // diagram-convert patch 4: the page's declared size, one byte per pixel as it is
+    // decoded below, must fit the budget before decoding (PATCHES.md).
+    if !crate::budget::allow_product(
+        "a decoded JBIG2 image",
+        &[page.width() as u64, page.height() as u64],
+    ) {
+        return None;
+    }
+
     // Whenever possible (if we don't have an indexed color space), we convert
     // the data as 8-bit instead of 1-bit, so that it can be easier converted
     // into an RGBA8 image.

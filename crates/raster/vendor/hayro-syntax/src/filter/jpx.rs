@@ -51,6 +51,20 @@ pub(crate) fn decode(data: &[u8], params: &ImageDecodeParams) -> Option<FilterRe
         },
     };
     let has_alpha = image.has_alpha();
+    // diagram-convert patch 4: the decoder holds each component of the codestream's
+    // declared size as 32-bit samples; that must fit the budget before decoding
+    // (PATCHES.md). The header, not the image dictionary, sizes it.
+    if !crate::budget::allow_product(
+        "a decoded JPEG 2000 image",
+        &[
+            width as u64,
+            height as u64,
+            cs.num_components() as u64 + has_alpha as u64,
+            4,
+        ],
+    ) {
+        return None;
+    }
     let mut decoder_context = hayro_jpeg2000::DecoderContext::default();
     let bitmap = image.decode(&mut decoder_context).ok()?.data_u8();
 
