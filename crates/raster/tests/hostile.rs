@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diagram_core::{ColorMode, Deadline, Limits};
-use diagram_raster::{Document, RasterError, RenderOptions, RenderedPage};
+use diagram_raster::{Document, PageImage, RasterError, RenderOptions, RenderedPage};
 use hostile::*;
 use proptest::prelude::*;
 
@@ -105,6 +105,27 @@ proptest! {
         w in 20_000_u32..=65_535, h in 20_000_u32..=65_535,
     ) {
         over_budget(convert(jbig2_huge(w, h)), "JBIG2");
+    }
+
+    #[test]
+    fn a_huge_curve_is_drawn_where_it_crosses_the_page(exp in 6_u32..=18, stroke in any::<bool>()) {
+        // Pieces off the page are not flattened (vendor/hayro/PATCHES.md, patch 4).
+        let page = convert(huge_curve(exp, stroke)).expect("renders");
+        let PageImage::Gray(g) = page.image else { panic!("gray") };
+        let (w, h) = g.dimensions();
+        let at = |x: u32, y: u32| g.get_pixel(x, y)[0];
+        for x in [1, w / 4, w / 2 + 2, w - 2] {
+            match stroke {
+                // The line runs from the centre to the right edge, on the middle row.
+                true => {
+                    let dark = (h / 2 - 1..=h / 2 + 1).any(|y| at(x, y) < 128);
+                    prop_assert_eq!(dark, x > w / 2, "column {} of {}", x, w);
+                    prop_assert!(at(x, 2) > 250 && at(x, h - 3) > 250);
+                }
+                // The upper half is filled.
+                false => prop_assert!(at(x, 2) < 10 && at(x, h / 2 - 2) < 10 && at(x, h / 2 + 2) > 245 && at(x, h - 3) > 245, "column {}", x),
+            }
+        }
     }
 
     #[test]

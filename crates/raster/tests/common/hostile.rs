@@ -155,6 +155,27 @@ pub fn jbig2_huge(width: u32, height: u32) -> Vec<u8> {
     page_with_image("JBIG2Decode", j)
 }
 
+/// Two quarter circles of radius 10^`exp` points from the page's centre, closed along the
+/// x axis, filled (`stroke` false) or stroked at about one pixel and left open: at any
+/// radius past 10^6 the page shows the upper half filled (or a line from the centre to
+/// the right edge). vello flattened such a curve whole: at 10^18, 37 s and 21 GB.
+pub fn huge_curve(exp: u32, stroke: bool) -> Vec<u8> {
+    let scale = format!("1{}", "0".repeat(exp as usize));
+    let width = format!("0.{}1", "0".repeat(exp as usize - 1));
+    let (paint, end) = match stroke {
+        true => (format!("{width} w"), "S"),
+        false => (String::new(), "h f"),
+    };
+    let content = format!(
+        "q {scale} 0 0 {scale} 100 100 cm {paint} 0 0 m 1 0 1 1 0 1 c 0 1 -1 1 -1 0 c {end} Q"
+    );
+    page_with(
+        Document::with_version("1.5"),
+        Stream::new(dictionary! {}, content.into_bytes()),
+        dictionary! {},
+    )
+}
+
 fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFF_u32;
     for &b in data {
@@ -293,6 +314,7 @@ pub fn all_classes() -> Vec<(String, Vec<u8>)> {
     for (w, h) in [(65_535_u16, 65_535_u16), (40_000, 30_000), (65_000, 20_000)] {
         out.push((format!("jpeg-{w}x{h}.jpg"), jpeg_huge(w, h)));
     }
+    out.push(("huge-curve-18.pdf".to_string(), huge_curve(18, false)));
     // One each: the CLI's hostile job holds every class in the contract's 50 items
     // (hostile.rs draws both over ranges).
     out.push(("jpx-60000x60000.pdf".to_string(), jpx_huge(60_000, 60_000)));

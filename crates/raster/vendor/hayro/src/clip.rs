@@ -8,7 +8,10 @@ impl Renderer<'_> {
 
         self.ctx.set_fill_rule(convert_fill_rule(fill));
         self.ctx.set_transform(Affine::IDENTITY);
-        self.ctx.push_clip_path(clip_path);
+        // diagram-convert patch 4: curves far off the page are not flattened (PATCHES.md).
+        let target = self.target();
+        let clip_path = crate::cull::cull_far_curves(clip_path, Affine::IDENTITY, target, 1.0);
+        self.ctx.push_clip_path(&clip_path);
 
         self.ctx.set_transform(old_transform);
     }

@@ -63,6 +63,7 @@ use vello_cpu::peniko::{Compose, Fill, Mix};
 use vello_cpu::{Mask, Pixmap, RenderContext, peniko};
 
 mod clip;
+mod cull;
 mod glyph;
 mod glyph_cache;
 mod image;
@@ -118,6 +119,11 @@ impl<'r> Renderer<'r> {
             soft_mask_cache: FxHashMap::default(),
             in_type3_glyph: false,
         }
+    }
+
+    /// The target in device pixels.
+    fn target(&self) -> Rect {
+        Rect::new(0.0, 0.0, self.ctx.width() as f64, self.ctx.height() as f64)
     }
 
     fn misses_target(&self, bbox: Rect) -> bool {

@@ -76,6 +76,12 @@ impl Renderer<'_> {
         if let Some(outline) = single_segment_outline(path, self.ctx.stroke()) {
             self.ctx.set_fill_rule(convert_fill_rule(FillRule::NonZero));
             self.ctx.fill_path(&outline);
+        } else if self.ctx.stroke().dash_pattern.is_empty() {
+            // diagram-convert patch 4 (PATCHES.md); not for dashes, whose phase follows
+            // the length of every piece.
+            let margin = extent * max_factor(&props.transform) as f64 + 1.0;
+            let culled = crate::cull::cull_far_curves(path, props.transform, self.target(), margin);
+            self.ctx.stroke_path(&culled);
         } else {
             self.ctx.stroke_path(path);
         }
@@ -93,7 +99,9 @@ impl Renderer<'_> {
             self.push_clip_path_inner(clip_path, fill_rule);
         }
 
-        self.ctx.fill_path(path);
+        // diagram-convert patch 4: curves far off the page are not flattened (PATCHES.md).
+        let path = crate::cull::cull_far_curves(path, *self.ctx.transform(), self.target(), 1.0);
+        self.ctx.fill_path(&path);
 
         if clip_path.is_some() {
             self.ctx.pop_clip();
