@@ -121,12 +121,21 @@ case $mode in
         -artifact_prefix="$work/artifacts/$t/" ${FUZZ_ARGS:-} >"$log" 2>&1
       rc=$?
       set -e
-      found=$(find "$work/artifacts/$t" -type f | wc -l)
+      # libFuzzer also saves inputs that ran longer than -report_slow_units (10 s): not
+      # failures (a timeout is one, at -timeout), but listed with their time when replayed,
+      # since on a loaded machine a nice'd run makes quick inputs slow.
+      found=$(find "$work/artifacts/$t" -type f ! -name 'slow-unit-*' | wc -l)
       report "$t" "$log" "$found"
+      for f in "$work/artifacts/$t"/slow-unit-*; do
+        [ -e "$f" ] || continue
+        ms=$("$bin_dir/$t" "${limits[@]}" "$f" 2>&1 | sed -nE 's/^Executed .* in ([0-9]+) ms$/\1/p')
+        echo "  slow unit $(basename "$f") ($(wc -c <"$f") bytes): ${ms:-?} ms when replayed alone"
+      done
       [ "$rc" -eq 0 ] || { status=1; echo "  libFuzzer exited with $rc (log: $log)"; }
       if [ "$found" -ne 0 ]; then
         status=1
         for f in "$work/artifacts/$t"/*; do
+          case $(basename "$f") in slow-unit-*) continue ;; esac
           echo "  $(basename "$f") ($(wc -c <"$f") bytes): $(why "$t" "$f")"
         done
       fi
