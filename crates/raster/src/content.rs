@@ -100,9 +100,10 @@ impl<'a> PageSource<'a> {
     /// ([`Limits::max_page_bytes`](diagram_core::Limits::max_page_bytes)), as the
     /// render runs: a buffer that hayro sizes from the file and that is over the budget
     /// is refused before it is allocated, and the first refusal is returned as
-    /// [`RasterError::OverBudget`](crate::RasterError::OverBudget) (whatever `f` made of the missing buffer is dropped).
-    /// A vector backend that interprets the page must go through this: outside it
-    /// nothing is budgeted, and a few hundred bytes of PDF can ask for tens of GB.
+    /// [`RasterError::OverBudget`](crate::RasterError::OverBudget) (whatever `f` made of
+    /// the missing buffer is dropped). A vector backend that interprets the page must go
+    /// through this: outside it nothing is budgeted, and a few hundred bytes of PDF can
+    /// ask for tens of GB.
     ///
     /// ```
     /// # use std::sync::Arc;

@@ -188,9 +188,8 @@ fn the_vector_pass_stops_at_the_deadline() {
 /// A page of line art with one `side` x `side` RGB image in a corner (its samples short
 /// of that: the size check comes first), so that it is no scan.
 fn image_page(side: i64) -> std::sync::Arc<[u8]> {
-    use lopdf::{dictionary, Object, Stream};
+    use lopdf::{dictionary, Stream};
     let mut doc = lopdf::Document::with_version("1.6");
-    let pages_id = doc.new_object_id();
     let image = doc.add_object(Stream::new(
         dictionary! {
             "Type" => "XObject", "Subtype" => "Image", "Width" => side, "Height" => side,
@@ -202,22 +201,12 @@ fn image_page(side: i64) -> std::sync::Arc<[u8]> {
         dictionary! {},
         b"1 w 10 10 m 190 190 l S q 50 0 0 50 10 140 cm /Im0 Do Q".to_vec(),
     ));
-    let page = doc.add_object(dictionary! {
-        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+    let page = dictionary! {
+        "Type" => "Page", "Contents" => content,
         "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => image } },
         "MediaBox" => vec![0.into(), 0.into(), 200.into(), 200.into()],
-    });
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(
-            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
-        ),
-    );
-    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog);
-    let mut bytes = Vec::new();
-    doc.save_to(&mut bytes).unwrap();
-    bytes.into()
+    };
+    raster_common::single_page_pdf(doc, page).into()
 }
 
 /// The vector pass interprets the page before it is rendered, so it runs under the

@@ -14,7 +14,7 @@ mod resample;
 mod source;
 
 use resample::{flatten_row, Resampler};
-use source::{reader, Rows};
+use source::{in_strips, png_reader, reader, Rows};
 
 /// Directories beyond this are not even counted; the file is refused long before.
 const MAX_TIFF_DIRECTORIES: usize = 100_000;
@@ -217,23 +217,14 @@ impl ImageFile {
                 let color = dec.colortype().map_err(|e| e.to_string())?;
                 let bits = u64::from(color.bit_depth()) * u64::from(color.num_samples());
                 let row = (u64::from(w) * bits).div_ceil(8);
-                let strips = dec.get_chunk_type() == tiff::decoder::ChunkType::Strip
-                    && dec
-                        .find_tag_unsigned::<u16>(Tag::PlanarConfiguration)
-                        .map_err(|e| e.to_string())?
-                        .unwrap_or(1)
-                        == 1;
-                let rows = match strips {
+                let rows = match in_strips(&mut dec)? {
                     true => u64::from(dec.chunk_dimensions().1.min(h)),
                     false => u64::from(h),
                 };
                 row.saturating_mul(rows)
             }
             ImageKind::Png => {
-                let mut dec = png::Decoder::new(Cursor::new(bytes));
-                dec.set_transformations(png::Transformations::EXPAND);
-                let reader = dec.read_info().map_err(|e| e.to_string())?;
-                match reader.info().interlaced {
+                match png_reader(bytes, self.max_bytes)?.info().interlaced {
                     true => whole()?,
                     // The current and previous row, and one converted.
                     false => u64::from(w).saturating_mul(8 * 3),

@@ -27,8 +27,9 @@ enum From<'a> {
     /// A non-interlaced PNG, decoded row by row; `sixteen` when its samples are 16-bit
     /// (big-endian).
     Png { reader: Box<png::Reader<Cursor<&'a [u8]>>>, sixteen: bool },
-    /// A chunky, stripped TIFF, decoded strip by strip.
-    Strips { dec: Box<TiffDecoder<Cursor<&'a [u8]>>>, color: TiffColor, strip: Chunk },
+    /// A chunky, stripped TIFF, decoded strip by strip: `count` strips, `next` the one
+    /// after `strip` (which holds no rows before the first).
+    Strips { dec: Box<TiffDecoder<Cursor<&'a [u8]>>>, count: u32, next: u32, strip: Chunk },
     /// A whole decoded image (`first` row 0).
     Whole(Chunk),
 }
@@ -38,7 +39,6 @@ enum From<'a> {
 struct Chunk {
     first: u32,
     rows: u32,
-    index: u32,
     data: Samples,
     color: Layout,
 }
@@ -142,13 +142,7 @@ impl<'a> Rows<'a> {
     ) -> Result<Self, String> {
         match kind {
             ImageKind::Png => {
-                let limits =
-                    png::Limits { bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX) };
-                let mut dec = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
-                // What the `image` crate sets: palettes and low bit depths to 8 bits,
-                // transparency to an alpha channel, 16 bits kept.
-                dec.set_transformations(png::Transformations::EXPAND);
-                let reader = dec.read_info().map_err(|e| e.to_string())?;
+                let reader = png_reader(bytes, max_bytes)?;
                 if reader.info().interlaced {
                     return Self::whole(bytes, kind, max_bytes);
                 }
@@ -165,22 +159,14 @@ impl<'a> Rows<'a> {
                 let (width, height) = dec.dimensions().map_err(|e| e.to_string())?;
                 let color = dec.colortype().map_err(|e| e.to_string())?;
                 let layout = Layout::of_tiff(color)?;
-                let planar = dec
-                    .find_tag_unsigned::<u16>(Tag::PlanarConfiguration)
-                    .map_err(|e| e.to_string())?
-                    .unwrap_or(1);
-                let from = if dec.get_chunk_type() == ChunkType::Strip && planar == 1 {
-                    let strip = Chunk {
-                        first: 0,
-                        rows: 0,
-                        index: 0,
-                        data: Samples::U8(Vec::new()),
-                        color: layout,
-                    };
-                    From::Strips { dec: Box::new(dec), color, strip }
+                let from = if in_strips(&mut dec)? {
+                    let count = dec.strip_count().map_err(|e| e.to_string())?;
+                    let strip =
+                        Chunk { first: 0, rows: 0, data: Samples::U8(Vec::new()), color: layout };
+                    From::Strips { dec: Box::new(dec), count, next: 0, strip }
                 } else {
                     let data = samples(dec.read_image().map_err(|e| e.to_string())?)?;
-                    From::Whole(Chunk { first: 0, rows: height, index: 0, data, color: layout })
+                    From::Whole(Chunk { first: 0, rows: height, data, color: layout })
                 };
                 let channels = layout.channels();
                 Ok(Self { width, height, channels, next: 0, row: Vec::new(), from })
@@ -204,8 +190,7 @@ impl<'a> Rows<'a> {
             DynamicImage::ImageRgba16(b) => (Samples::U16(b.into_raw()), 4),
             other => (Samples::U8(other.into_rgba8().into_raw()), 4),
         };
-        let chunk =
-            Chunk { first: 0, rows: height, index: 0, data, color: Layout::Plain(channels) };
+        let chunk = Chunk { first: 0, rows: height, data, color: Layout::Plain(channels) };
         Ok(Self { width, height, channels, next: 0, row: Vec::new(), from: From::Whole(chunk) })
     }
 
@@ -227,22 +212,15 @@ impl<'a> Rows<'a> {
                     false => self.row.extend_from_slice(data),
                 }
             }
-            From::Strips { dec, color, strip } => {
+            From::Strips { dec, count, next, strip } => {
                 if y >= strip.first + strip.rows {
-                    let index = if strip.rows == 0 { 0 } else { strip.index + 1 };
-                    let count = dec.strip_count().map_err(|e| e.to_string())?;
-                    if index >= count {
+                    if *next >= *count {
                         return Err(format!("the pixel data ends after {y} rows"));
                     }
-                    let (_, rows) = dec.chunk_data_dimensions(index);
-                    let data = samples(dec.read_chunk(index).map_err(|e| e.to_string())?)?;
-                    *strip = Chunk {
-                        first: y,
-                        rows: rows.max(1),
-                        index,
-                        data,
-                        color: Layout::of_tiff(*color)?,
-                    };
+                    let (_, rows) = dec.chunk_data_dimensions(*next);
+                    let data = samples(dec.read_chunk(*next).map_err(|e| e.to_string())?)?;
+                    *strip = Chunk { first: y, rows: rows.max(1), data, color: strip.color };
+                    *next += 1;
                 }
                 strip.row(y, self.width, &mut self.row)?;
             }
@@ -259,6 +237,29 @@ impl<'a> Rows<'a> {
         self.next += 1;
         Ok(Some(&self.row))
     }
+}
+
+/// The `png` crate's reader of a PNG, allocating at most `max_bytes`, with the
+/// transformation the `image` crate sets: palettes and low bit depths to 8 bits,
+/// transparency to an alpha channel, 16 bits kept.
+pub(super) fn png_reader(
+    bytes: &[u8],
+    max_bytes: u64,
+) -> Result<png::Reader<Cursor<&[u8]>>, String> {
+    let limits = png::Limits { bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX) };
+    let mut dec = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
+    dec.set_transformations(png::Transformations::EXPAND);
+    dec.read_info().map_err(|e| e.to_string())
+}
+
+/// Whether the TIFF directory `dec` is at is read strip by strip: chunky strips, not
+/// tiles or planes.
+pub(super) fn in_strips(dec: &mut TiffDecoder<Cursor<&[u8]>>) -> Result<bool, String> {
+    let planar = dec
+        .find_tag_unsigned::<u16>(Tag::PlanarConfiguration)
+        .map_err(|e| e.to_string())?
+        .unwrap_or(1);
+    Ok(dec.get_chunk_type() == ChunkType::Strip && planar == 1)
 }
 
 /// A TIFF decoder's samples, if they are 8 or 16 bits wide.
