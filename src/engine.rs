@@ -1,6 +1,6 @@
-//! The converter: files opened lazily in request order, pages converted in parallel on
-//! the converter's one pool with a bounded number in flight, every failure kept to its
-//! file or page.
+//! The converter: files opened lazily in request order, the pages of each started
+//! biggest first and converted in parallel on the converter's one pool with a bounded
+//! number in flight, every failure kept to its file or page.
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -61,6 +61,31 @@ impl Opened<'_> {
             Opened::Remote(file, _) => file.page_count(),
         }
     }
+
+    /// The order in which the pages start: biggest first.
+    fn page_order(&self) -> Vec<usize> {
+        let areas: Vec<f64> = (0..self.page_count())
+            .map(|i| match self {
+                Opened::Local(doc) => doc.page_area(i).unwrap_or(0.0),
+                Opened::Remote(file, _) => file.page_area(i),
+            })
+            .collect();
+        biggest_first(&areas)
+    }
+}
+
+/// Page indices ordered by area, biggest first, pages of equal area in page order.
+///
+/// A job's time is that of its busiest worker. Pages handed out in page order leave a big
+/// page that comes late running alone on one worker while the others idle; started first
+/// (longest processing time first), it runs beside the small ones. Results keep page
+/// order whatever the order of starting.
+fn biggest_first(areas: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..areas.len()).collect();
+    // A stable sort: equal areas keep page order. `total_cmp` orders every float, and
+    // areas are never NaN (an unusable geometry has area 0).
+    order.sort_by(|&a, &b| areas[b].total_cmp(&areas[a]));
+    order
 }
 
 /// A page's outcome: where its outputs were stored and its warnings, or why it failed.
@@ -293,7 +318,7 @@ impl Converter {
                 }
                 job.file_started(count);
                 let annotations: Arc<[Annotation]> = item.annotations.clone().into();
-                for index in 0..count {
+                for (position, index) in doc.page_order().into_iter().enumerate() {
                     permits.acquire();
                     let permit = Permit(&permits);
                     let (doc, annotations, settings) =
@@ -301,7 +326,7 @@ impl Converter {
                     let (slot, key, file) = (&slots[i], keys[i].as_str(), &item.file);
                     #[cfg(feature = "fault-injection")]
                     let fault = resolver.inject_fault(file, index as u32 + 1);
-                    let last = i + 1 == item_count && index + 1 == count;
+                    let last = i + 1 == item_count && position + 1 == count;
                     scope.spawn_fifo(move |_| {
                         let _permit = permit;
                         let page = index as u32 + 1;
@@ -506,6 +531,16 @@ mod tests {
         assert_eq!(helper_threads(4, 9, true), 0);
         // Pages before the last keep to their thread, so pages stay one per worker.
         assert_eq!(helper_threads(2, 0, false), 0);
+    }
+
+    #[test]
+    fn pages_start_biggest_first_and_equal_pages_in_page_order() {
+        assert_eq!(biggest_first(&[]), Vec::<usize>::new());
+        assert_eq!(biggest_first(&[5.0]), [0]);
+        // An A0 page among A3 and A4 pages (square points), as in valhall_mixed_4pages.
+        assert_eq!(biggest_first(&[499_554.0, 500_990.0, 8_043_131.0, 499_554.0]), [2, 1, 0, 3]);
+        assert_eq!(biggest_first(&[1.0, 3.0, 2.0, 3.0, 0.0, 1.0]), [1, 3, 2, 0, 5, 4]);
+        assert_eq!(biggest_first(&[2.0, 2.0, 2.0]), [0, 1, 2]);
     }
 
     #[test]

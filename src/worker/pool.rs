@@ -31,13 +31,19 @@ const CANCEL_POLL: Duration = Duration::from_millis(50);
 pub(crate) struct RemoteFile {
     token: u64,
     bytes: Arc<[u8]>,
-    pages: usize,
+    /// Each page's [`Document::page_area`](diagram_raster::Document::page_area), as the
+    /// worker that opened the file answered.
+    areas: Vec<f64>,
     limits: Limits,
 }
 
 impl RemoteFile {
     pub(crate) fn page_count(&self) -> usize {
-        self.pages
+        self.areas.len()
+    }
+
+    pub(crate) fn page_area(&self, index: usize) -> f64 {
+        self.areas.get(index).copied().unwrap_or(0.0)
     }
 }
 
@@ -133,12 +139,12 @@ impl WorkerPool {
         job: &JobHandle,
     ) -> Result<RemoteFile, FileError> {
         let token = self.next_token.fetch_add(1, Ordering::Relaxed);
-        let mut file = RemoteFile { token, bytes, pages: 0, limits: limits.clone() };
+        let mut file = RemoteFile { token, bytes, areas: Vec::new(), limits: limits.clone() };
         let mut worker = self.checkout(None).map_err(FileError::Worker)?;
         let loaded = self.load(&mut worker, &file, job);
         match self.settle(worker, loaded).map_err(Lost::file_error)? {
-            Ok(pages) => {
-                file.pages = pages;
+            Ok(areas) => {
+                file.areas = areas;
                 Ok(file)
             }
             Err(message) => Err(FileError::Reported(message)),
@@ -197,11 +203,12 @@ impl WorkerPool {
     ) -> Result<Result<Converted, PageError>, Lost> {
         if worker.file != Some(file.token) {
             match self.load(worker, file, job)? {
-                Ok(pages) if pages == file.pages => {}
-                Ok(pages) => {
+                Ok(areas) if areas.len() == file.page_count() => {}
+                Ok(areas) => {
                     let detail = format!(
-                        "a second worker counted {pages} pages in the file, not {}",
-                        file.pages
+                        "a second worker counted {} pages in the file, not {}",
+                        areas.len(),
+                        file.page_count()
                     );
                     return Ok(Err(PageError::Worker(WorkerFailure::Protocol(detail))));
                 }
@@ -245,21 +252,21 @@ impl WorkerPool {
         }
     }
 
-    /// Makes `worker` hold `file`: its page count, or the message of why it failed.
+    /// Makes `worker` hold `file`: its pages' areas, or the message of why it failed.
     fn load(
         &self,
         worker: &mut Worker,
         file: &RemoteFile,
         job: &JobHandle,
-    ) -> Result<Result<usize, String>, Lost> {
+    ) -> Result<Result<Vec<f64>, String>, Lost> {
         worker.file = None;
         let message = ToWorker::Open { file: file.token, limits: file.limits.clone() };
         let (reply, _) =
             self.call(worker, &message, &[&file.bytes], file.limits.page_time_limit, job)?;
         match reply {
-            FromWorker::Opened { pages } => {
+            FromWorker::Opened { areas } if !areas.is_empty() => {
                 worker.file = Some(file.token);
-                Ok(Ok(pages))
+                Ok(Ok(areas))
             }
             FromWorker::OpenFailed { message } => Ok(Err(message)),
             other => Err(protocol(&format!("answered Open with {other:?}"))),

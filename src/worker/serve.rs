@@ -84,9 +84,11 @@ fn serve(input: &mut impl io::Read, output: &mut impl Write) -> io::Result<()> {
                 let opened = catch_unwind(AssertUnwindSafe(|| Document::open(bytes, &limits)));
                 let reply = match opened {
                     Ok(Ok(doc)) => {
-                        let pages = doc.page_count();
+                        let areas = (0..doc.page_count())
+                            .map(|i| doc.page_area(i).filter(|a| a.is_finite()).unwrap_or(0.0))
+                            .collect();
                         held = Some(Held { file, doc });
-                        FromWorker::Opened { pages }
+                        FromWorker::Opened { areas }
                     }
                     Ok(Err(e)) => {
                         FromWorker::OpenFailed { message: FileError::Open(e).to_string() }

@@ -15,7 +15,7 @@ use crate::resolve::read_shared;
 
 /// The protocol's version: a worker program of another version is refused at the
 /// handshake, so a stale binary is reported instead of misread.
-pub(crate) const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
 
 /// The largest header either side reads: messages carry a page's annotations (at most
 /// 1000, each with at most 5 entities of at most 16 KiB), so 256 MiB is far beyond any
@@ -52,8 +52,9 @@ pub(crate) enum ToWorker {
 pub(crate) enum FromWorker {
     /// The answer to [`ToWorker::Hello`].
     Ready { version: u32 },
-    /// The file opened; it has this many pages.
-    Opened { pages: usize },
+    /// The file opened; it has one page per area, each page's
+    /// [`Document::page_area`](diagram_raster::Document::page_area).
+    Opened { areas: Vec<f64> },
     /// The file could not be opened: the message of its
     /// [`FileError`](crate::FileError).
     OpenFailed { message: String },
@@ -145,13 +146,13 @@ mod tests {
             artifacts: vec![(OutputFormat::Png, vec!["page-1.png".into()])],
         };
         write_frame(&mut buf, &message, &[b"abc", b""]).unwrap();
-        write_frame(&mut buf, &FromWorker::Opened { pages: 3 }, &[]).unwrap();
+        write_frame(&mut buf, &FromWorker::Opened { areas: vec![1.0, 2.5, 0.0] }, &[]).unwrap();
         let mut input = buf.as_slice();
         let (got, blobs) = read_frame::<FromWorker>(&mut input).unwrap().unwrap();
         assert!(matches!(got, FromWorker::Converted { ref warnings, .. } if warnings == &["w"]));
         assert_eq!(blobs.iter().map(|b| &b[..]).collect::<Vec<_>>(), [&b"abc"[..], b""]);
         let (got, blobs) = read_frame::<FromWorker>(&mut input).unwrap().unwrap();
-        assert!(matches!(got, FromWorker::Opened { pages: 3 }));
+        assert!(matches!(&got, FromWorker::Opened { areas } if areas == &[1.0, 2.5, 0.0]));
         assert!(blobs.is_empty());
         assert!(read_frame::<FromWorker>(&mut input).unwrap().is_none());
     }
@@ -161,7 +162,8 @@ mod tests {
         let mut input: &[u8] = &(MAX_HEADER_BYTES + 1).to_le_bytes();
         let e = read_frame::<FromWorker>(&mut input).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
-        let header = format!(r#"{{"message":{{"Opened":{{"pages":1}}}},"blobs":[{}]}}"#, u64::MAX);
+        let header =
+            format!(r#"{{"message":{{"Opened":{{"areas":[1.0]}}}},"blobs":[{}]}}"#, u64::MAX);
         let mut buf = (header.len() as u32).to_le_bytes().to_vec();
         buf.extend_from_slice(header.as_bytes());
         let e = read_frame::<FromWorker>(&mut buf.as_slice()).unwrap_err();
@@ -171,7 +173,7 @@ mod tests {
     #[test]
     fn a_cut_frame_is_an_error_not_the_end() {
         let mut buf = Vec::new();
-        write_frame(&mut buf, &FromWorker::Opened { pages: 1 }, &[b"abcdef"]).unwrap();
+        write_frame(&mut buf, &FromWorker::Opened { areas: vec![1.0] }, &[b"abcdef"]).unwrap();
         buf.truncate(buf.len() - 2);
         let e = read_frame::<FromWorker>(&mut buf.as_slice()).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);

@@ -122,6 +122,24 @@ impl Document {
         }
     }
 
+    /// The displayed area of page `index` (from 0), without rendering: square points
+    /// (user units applied) for a PDF page, pixels for an image. The pages of one file
+    /// share the unit, so this orders them by the work they take at one scale; a page
+    /// whose geometry is unusable has area 0. `None` when there is no page `index`.
+    pub fn page_area(&self, index: usize) -> Option<f64> {
+        self.check_index(index).ok()?;
+        Some(match &self.inner {
+            Inner::Pdf(p) => p.geometry(index).map_or(0.0, |g| {
+                let (w, h) = g.displayed_size_pt();
+                w * h
+            }),
+            Inner::Image(i) => {
+                let (w, h) = i.dimensions(index);
+                w as f64 * h as f64
+            }
+        })
+    }
+
     /// The frame of page `index` (from 0): its geometry and exact pixel size, without
     /// rendering.
     ///
