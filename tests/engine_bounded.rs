@@ -3,9 +3,8 @@
 
 mod engine_support;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use diagram_convert::{
     Converter, DirResolver, Fault, FileResolver, MemorySink, PageOutput, ResolveError, Sink,
@@ -15,12 +14,21 @@ use diagram_core::{FileRef, JobStatus};
 use engine_support::*;
 
 /// Counts pages as they are scheduled (the engine asks for a fault right after a page
-/// gets its slot) and as the sink finishes with them.
+/// gets its slot) and as the sink finishes with them; `changed` wakes the sink on each.
 #[derive(Default)]
 struct Counter {
-    scheduled: AtomicUsize,
-    stored: AtomicUsize,
-    max_in_flight: AtomicUsize,
+    counts: Mutex<Counts>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Counts {
+    scheduled: usize,
+    stored: usize,
+    max_in_flight: usize,
+    /// A wait timed out: the engine stopped short of the bound, and the pages are stored
+    /// without waiting from then on.
+    gave_up: bool,
 }
 
 struct CountingResolver(DirResolver, Arc<Counter>);
@@ -31,18 +39,20 @@ impl FileResolver for CountingResolver {
     }
 
     fn inject_fault(&self, _: &FileRef, _: u32) -> Option<Fault> {
-        let c = &self.1;
-        let scheduled = c.scheduled.fetch_add(1, Ordering::SeqCst) + 1;
-        let in_flight = scheduled - c.stored.load(Ordering::SeqCst);
-        c.max_in_flight.fetch_max(in_flight, Ordering::SeqCst);
+        let mut c = self.1.counts.lock().unwrap();
+        c.scheduled += 1;
+        c.max_in_flight = c.max_in_flight.max(c.scheduled - c.stored);
+        self.1.changed.notify_all();
         None
     }
 }
 
 /// A store that holds each page until the engine has scheduled `bound` pages that are not
 /// stored yet (or every page), so that the bound is reached whatever the timing: pages
-/// pile up as far as the engine lets them. An engine that stops short of the bound gets
-/// its pages stored after a timeout, and the test then sees the shortfall.
+/// pile up as far as the engine lets them. It waits on the counter's condition variable,
+/// woken by each page scheduled; an engine that stops short of the bound would hold it
+/// for ever, so it gives up after a minute (once for the job) and the test then sees the
+/// shortfall.
 struct HoldingSink {
     inner: MemorySink,
     counter: Arc<Counter>,
@@ -52,18 +62,19 @@ struct HoldingSink {
 
 impl Sink for HoldingSink {
     fn page(&self, output: PageOutput<'_>) -> Result<StoredPage, SinkError> {
-        let c = &self.counter;
-        let give_up = Instant::now() + Duration::from_secs(5);
-        loop {
-            let scheduled = c.scheduled.load(Ordering::SeqCst);
-            let waiting = scheduled - c.stored.load(Ordering::SeqCst);
-            if waiting >= self.bound || scheduled == self.total || Instant::now() > give_up {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        let counter = &self.counter;
+        let counts = counter.counts.lock().unwrap();
+        let (mut counts, waited) = counter
+            .changed
+            .wait_timeout_while(counts, Duration::from_secs(60), |c| {
+                !c.gave_up && c.scheduled - c.stored < self.bound && c.scheduled < self.total
+            })
+            .unwrap();
+        counts.gave_up |= waited.timed_out();
+        drop(counts);
         let stored = self.inner.page(output)?;
-        c.stored.fetch_add(1, Ordering::SeqCst);
+        counter.counts.lock().unwrap().stored += 1;
+        counter.changed.notify_all();
         Ok(stored)
     }
 }
@@ -87,7 +98,7 @@ fn pages_in_flight_never_exceed_threads_plus_one() {
         let job = Converter::new(options(threads)).convert(request(json), &resolver, &sink);
         assert_eq!(job.status, JobStatus::Completed);
         assert_eq!(sink.inner.pages().len(), 30);
-        let max = counter.max_in_flight.load(Ordering::SeqCst);
+        let max = counter.counts.lock().unwrap().max_in_flight;
         // Pages are scheduled ahead up to the bound, and never past it.
         assert_eq!(max, threads + 1, "threads {threads}");
     }
