@@ -276,22 +276,33 @@ impl<'a> Context<'a> {
     }
 
     pub(crate) fn draw_props(&self, is_stroke: bool) -> DrawProps<'a> {
+        self.draw_props_faded(is_stroke, 1.0)
+    }
+
+    /// diagram-convert patch 4: [`Context::draw_props`] with the paint's opacity
+    /// multiplied by `fade` (for the faint line that stands in for a fill enclosing no
+    /// area).
+    pub(crate) fn draw_props_faded(&self, is_stroke: bool, fade: f32) -> DrawProps<'a> {
         DrawProps {
             transform: self.ctm(),
-            paint: self.get_paint(is_stroke),
+            paint: self.get_paint_faded(is_stroke, fade),
             soft_mask: self.compositing().soft_mask.clone(),
             blend_mode: self.compositing().blend_mode,
         }
     }
 
     pub(crate) fn get_paint(&self, is_stroke: bool) -> Paint<'a> {
+        self.get_paint_faded(is_stroke, 1.0)
+    }
+
+    fn get_paint_faded(&self, is_stroke: bool, fade: f32) -> Paint<'a> {
         let paint = if is_stroke {
             self.stroke_paint()
         } else {
             self.fill_paint()
         };
         let data = PaintData {
-            alpha: paint.alpha,
+            alpha: paint.alpha * fade,
             color: paint.color.clone(),
             color_space: paint.color_space.clone(),
             pattern: paint.pattern.clone(),

@@ -4,6 +4,10 @@ use crate::util::{BezPathExt, Float32Ext, x_y_advances};
 use crate::{DrawMode, FillRule, StrokeProps};
 use kurbo::{BezPath, Cap, Join, PathEl};
 
+/// diagram-convert patch 4: the opacity, relative to the fill's, of the one-pixel line
+/// drawn for a fill that encloses no area (poppler's coverage of such a fill).
+pub(crate) const ZERO_AREA_FILL_OPACITY: f32 = 0.125;
+
 pub(crate) fn fill_path<'a>(
     context: &mut Context<'a>,
     device: &mut impl Device<'a>,
@@ -91,7 +95,14 @@ pub(crate) fn fill_path_impl<'a>(
                     ..Default::default()
                 };
 
-                device.draw_path(&path, props.clone(), &DrawMode::Stroke(stroke_props));
+                // diagram-convert patch 4: the stand-in line is drawn at an eighth of the
+                // fill's opacity, as poppler paints such a fill (its 4x4 anti-aliasing
+                // grid sees the two edges of the empty area in 2 of the 16 samples of
+                // each pixel on it). Drawn opaque, AutoCAD output through some PDF
+                // printers (thousands of `x y m x y' l f` per page) came out several
+                // times as dark as poppler's render.
+                let faint = context.draw_props_faded(false, ZERO_AREA_FILL_OPACITY);
+                device.draw_path(&path, faint, &DrawMode::Stroke(stroke_props));
             }
         };
     };
