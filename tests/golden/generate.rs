@@ -79,6 +79,8 @@ struct PdfPage {
     inherit_media: bool,
     /// A black mark outside the crop box that must not show.
     outside_mark: Option<[f64; 4]>,
+    /// More content after the canonical drawing, in canonical units, away from the marks.
+    extra: &'static str,
 }
 
 impl PdfPage {
@@ -91,6 +93,7 @@ impl PdfPage {
             place: [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
             inherit_media: false,
             outside_mark: None,
+            extra: "",
         }
     }
 
@@ -132,6 +135,7 @@ fn pdf(pages: &[PdfPage]) -> Vec<u8> {
         }
         content.push_str(&format!("q {a} {b} {c} {d} {e} {f} cm\n"));
         content.push_str(&canonical_content(true));
+        content.push_str(page.extra);
         content.push_str("Q\n");
         let content_id = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
         let mut dict = dictionary! {
@@ -338,6 +342,7 @@ fn combined_page() -> PdfPage {
         place: [s, 0.0, 0.0, s, -120.0, -100.0],
         outside_mark: Some([80.0, 60.0, 140.0, 110.0]),
         inherit_media: false,
+        extra: "",
     }
 }
 
@@ -353,6 +358,42 @@ fn multipage_pages() -> Vec<PdfPage> {
             ..PdfPage::plain(180)
         },
     ]
+}
+
+/// Fills that enclose no area, in the free band above the text (x 110-190, y 122-200):
+/// vertical `m l f` pairs and zero-height `re f`, as AutoCAD output through some PDF
+/// printers has by the thousand. Drawn as poppler draws them: a one-pixel line at an
+/// eighth of the fill's opacity (vendored hayro-interpret's patch 4).
+const ZERO_AREA_FILLS: &str = "0 g\n\
+    112 124 m 112 198 l f 121.5 124 m 121.5 198 l f 131 124 m 131 198 l f\n\
+    140.5 124 m 140.5 198 l f 150 124 m 150 198 l f\n\
+    160 130 30 0 re f 160 141.5 30 0 re f 160 153 30 0 re f 160 164.5 30 0 re f\n\
+    160 176 m 190 176 l h f*\n";
+
+/// Hairlines in the same band: zero-width strokes (one device pixel) and pairs of
+/// 0.1-unit strokes a twentieth of a unit apart, which must not add up to more ink than
+/// one line.
+const HAIRLINES: &str = "0 G 0 w\n\
+    112 124 m 112 198 l S 121.5 124 m 121.5 198 l S 131 124 m 131 198 l S\n\
+    0.1 w 160 130 m 190 130 l S 160 130.05 m 190 130.05 l S\n\
+    160 150 m 190 150 l S 160 150.05 m 190 150.05 l S\n\
+    160 170 m 190 170 l S 160 170.05 m 190 170.05 l S 160 170.1 m 190 170.1 l S\n";
+
+/// Content that cannot show: a clip to the page rectangle (which must not be written),
+/// paths, text and an image wholly off the page, and, under a clip to the free band,
+/// paths outside that clip; one path inside it shows.
+const OFF_PAGE_UNDER_CLIP: &str = "q 0 0 288 216 re W n\n\
+    0 g 400 20 60 60 re f 0 G 2 w -300 -50 m -100 -10 l S\n\
+    BT /F1 16 Tf 500 96 Td (OFF-PAGE) Tj ET\n\
+    q 50 0 0 50 -200 300 cm BI /W 2 /H 2 /CS /G /BPC 8 ID \x00\x7f\x7f\x00 EI Q\n\
+    q 110 122 80 78 re W n\n\
+    0 g 20 20 40 40 re f 0 G 1 w 200 30 m 280 30 l S\n\
+    0 0 1 RG 1.5 w 120 130 m 180 190 l S\n\
+    Q Q\n";
+
+/// The canonical page with more content in the free band above the text.
+fn extra_page(extra: &'static str) -> PdfPage {
+    PdfPage { extra, ..PdfPage::plain(0) }
 }
 
 // ---- images ----
@@ -514,6 +555,28 @@ pub fn cases() -> Vec<GeneratedCase> {
             note: Some("the SVG embeds the rendered page as a PNG instead of vector paths"),
             ..o()
         },
+    ));
+
+    out.push(pdf_case(
+        "pdf-zero-area-fills",
+        &[extra_page(ZERO_AREA_FILLS)],
+        true,
+        Opts {
+            note: Some("fills enclosing no area: faint one-pixel lines, as poppler draws them"),
+            ..o()
+        },
+    ));
+    out.push(pdf_case(
+        "pdf-hairlines",
+        &[extra_page(HAIRLINES)],
+        true,
+        Opts { note: Some("zero-width and overlapping sub-pixel strokes"), ..o() },
+    ));
+    out.push(pdf_case(
+        "pdf-off-page-clip",
+        &[extra_page(OFF_PAGE_UNDER_CLIP)],
+        true,
+        Opts { note: Some("off-page content and content outside a clip: not in the SVG"), ..o() },
     ));
 
     let (w, h) = (200, 150);

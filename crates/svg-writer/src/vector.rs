@@ -8,6 +8,12 @@
 //! their width in output pixels, at least [`VectorSettings::min_stroke_px`], as a
 //! rasteriser does; consecutive opaque strokes of one style are merged into one path and
 //! a glyph run becomes one path.
+//!
+//! Culling: drawing (paths, glyph runs, images) whose box lies wholly outside the page,
+//! or outside the bounding box of the clips in effect, is not written (an image so placed
+//! is not even decoded), and a rectangular clip that contains everything still visible
+//! (the page rectangle, most often) writes no `<clipPath>`. Culled drawing counts in
+//! neither the calls nor the written calls that the size estimate extrapolates from.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -17,7 +23,7 @@ use diagram_core::{Deadline, PageFrame};
 use diagram_overlay::luma;
 use hayro::hayro_interpret::font::{Glyph, GlyphRun};
 use hayro::hayro_interpret::hayro_syntax::page::Page;
-use hayro::hayro_interpret::kurbo::{Affine, BezPath, Cap, Join, PathEl, Point, Rect};
+use hayro::hayro_interpret::kurbo::{Affine, BezPath, Cap, Join, PathEl, Point, Rect, Shape as _};
 use hayro::hayro_interpret::{
     interpret_page, BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, FillRule, Image,
     ImageData, ImageDrawProps, InterpreterCache, InterpreterSettings, LumaData, Paint, SoftMask,
@@ -93,12 +99,38 @@ struct Pending {
     d: PathData,
 }
 
+/// A clip in effect: the `<clipPath>` that carries it, and where drawing can still show.
+#[derive(Clone, Copy)]
+struct ClipEntry {
+    /// The id of the clip path that elements drawn under it name; `None` when no clip
+    /// path is needed (none was pushed, or each pushed one contains the page area still
+    /// visible) or none is written (past the budget).
+    id: Option<usize>,
+    /// The page area, in output pixels, that the clips leave visible: the page narrowed to
+    /// the bounding box of each clip path. Drawing that lies wholly outside it is culled.
+    visible: Rect,
+}
+
+/// Device-space slack around what is drawn before it counts as outside the visible
+/// area: anti-aliasing touches the pixel beside an edge.
+const CULL_MARGIN_PX: f64 = 1.0;
+
+/// How close (in pixels) a rectangular clip may come to the visible area and still count
+/// as containing it, so that it is not written: rounding in the page transform leaves
+/// a clip to the page rectangle a few ulps inside the page.
+const CONTAINS_SLACK_PX: f64 = 1e-3;
+
 struct SvgDevice {
     s: VectorSettings,
     body: String,
     defs: String,
     clip_ids: HashMap<String, usize>,
-    clip_stack: Vec<usize>,
+    /// The clips in effect, innermost last.
+    clip_stack: Vec<ClipEntry>,
+    /// The transparency groups open, innermost last: a group's `<g …>` tag until
+    /// something is drawn in it (the tag is written then, so an empty group is never
+    /// written), `None` once it is written.
+    groups: Vec<Option<String>>,
     pending: Option<Pending>,
     over_budget: bool,
     scan: bool,
@@ -122,6 +154,7 @@ impl SvgDevice {
             defs: String::new(),
             clip_ids: HashMap::new(),
             clip_stack: Vec::new(),
+            groups: Vec::new(),
             pending: None,
             over_budget: false,
             scan: false,
@@ -180,7 +213,18 @@ impl SvgDevice {
 
     fn flush(&mut self) {
         if let Some(p) = self.pending.take() {
+            self.open_groups();
             let _ = write!(self.body, "\n<path d=\"{}\"{}/>", p.d.d, p.attrs);
+        }
+    }
+
+    /// Writes the tags of the open groups not written yet; called before anything is
+    /// written into the body.
+    fn open_groups(&mut self) {
+        for group in &mut self.groups {
+            if let Some(tag) = group.take() {
+                self.body.push_str(&tag);
+            }
         }
     }
 
@@ -199,6 +243,7 @@ impl SvgDevice {
                 if mergeable {
                     self.pending = Some(Pending { attrs, d });
                 } else {
+                    self.open_groups();
                     let _ = write!(self.body, "\n<path d=\"{}\"{}/>", d.d, attrs);
                 }
             }
@@ -206,9 +251,29 @@ impl SvgDevice {
     }
 
     fn clip_attr(&self, attrs: &mut String) {
-        if let Some(id) = self.clip_stack.last() {
+        if let Some(id) = self.clip_stack.last().and_then(|c| c.id) {
             let _ = write!(attrs, " clip-path=\"url(#pc{id})\"");
         }
+    }
+
+    /// The page area, in output pixels, that drawing can still show.
+    fn visible(&self) -> Rect {
+        self.clip_stack.last().map_or_else(
+            || {
+                let size = self.s.frame.size();
+                Rect::new(0.0, 0.0, size.width() as f64, size.height() as f64)
+            },
+            |c| c.visible,
+        )
+    }
+
+    /// Whether drawing within `bounds` (output pixels) cannot show: it lies wholly
+    /// outside the page or the clips in effect. Such drawing is not written.
+    fn culled(&self, bounds: Rect) -> bool {
+        let v = self.visible();
+        let b = bounds.inflate(CULL_MARGIN_PX, CULL_MARGIN_PX);
+        // Comparisons written so that a NaN bound culls nothing.
+        v.is_zero_area() || b.x1 < v.x0 || b.x0 > v.x1 || b.y1 < v.y0 || b.y0 > v.y1
     }
 
     fn color(&mut self, paint: &Paint<'_>) -> ([u8; 3], f32) {
@@ -317,6 +382,13 @@ impl SvgDevice {
         self.emit(attrs, mergeable, |d| append_path(d, path, transform));
     }
 
+    /// Draws outline glyphs merged into one path, unless they are culled.
+    fn draw_glyphs(&mut self, run: &BezPath, props: &DrawProps<'_>, mode: &DrawMode) {
+        if !self.culled(shape_bounds(run, props.transform, mode, self.s.min_stroke_px)) {
+            self.draw_shape(run, props.transform, &props.paint, mode, false);
+        }
+    }
+
     fn image(
         &mut self,
         width: u32,
@@ -333,6 +405,7 @@ impl SvgDevice {
             return;
         }
         self.flush();
+        self.open_groups();
         let c = transform.as_coeffs();
         let _ = write!(
             self.body,
@@ -378,6 +451,78 @@ impl SvgDevice {
     }
 }
 
+/// The output-pixel box that drawing `path` under `transform` in `mode` can touch
+/// (before [`CULL_MARGIN_PX`]): the path's control box, grown for a stroke by half its
+/// width times the join's reach (the miter limit, or sqrt 2 for square caps and bevels)
+/// in user space, and by half of `min_stroke_px` in pixels for strokes widened to it.
+fn shape_bounds(path: &BezPath, transform: Affine, mode: &DrawMode, min_stroke_px: f64) -> Rect {
+    let stroke = match mode {
+        DrawMode::Stroke(s) | DrawMode::FillAndStroke(_, s) => Some(s),
+        DrawMode::Fill(_) | DrawMode::Invisible => None,
+    };
+    let Some(stroke) = stroke else {
+        return transform.transform_rect_bbox(path.control_box());
+    };
+    let reach = match stroke.line_join {
+        Join::Miter => (stroke.miter_limit as f64).max(std::f64::consts::SQRT_2),
+        Join::Bevel | Join::Round => std::f64::consts::SQRT_2,
+    };
+    let grow = stroke.line_width.abs() as f64 / 2.0 * reach;
+    let px = min_stroke_px / 2.0 * reach;
+    transform.transform_rect_bbox(path.control_box().inflate(grow, grow)).inflate(px, px)
+}
+
+/// The intersection of two boxes; zero area (at `a`'s corner) when they do not meet.
+fn intersect(a: Rect, b: Rect) -> Rect {
+    let r = Rect::new(a.x0.max(b.x0), a.y0.max(b.y0), a.x1.min(b.x1), a.y1.min(b.y1));
+    // `!(x < y)` also catches NaN bounds: nothing can be said to show.
+    if !(r.x0 < r.x1 && r.y0 < r.y1) {
+        return Rect::new(a.x0, a.y0, a.x0, a.y0);
+    }
+    r
+}
+
+/// Whether `outer` contains `inner`, within [`CONTAINS_SLACK_PX`].
+fn contains(outer: Rect, inner: Rect) -> bool {
+    let e = CONTAINS_SLACK_PX;
+    outer.x0 <= inner.x0 + e
+        && outer.y0 <= inner.y0 + e
+        && outer.x1 >= inner.x1 - e
+        && outer.y1 >= inner.y1 - e
+}
+
+/// Whether `path` is one axis-aligned rectangle (a move and three or four lines, closed
+/// or not), so that the area it encloses is its bounding box under either fill rule.
+fn is_axis_rect(path: &BezPath) -> bool {
+    let mut points = Vec::with_capacity(5);
+    for (i, el) in path.elements().iter().enumerate() {
+        match (i, *el) {
+            (0, PathEl::MoveTo(p)) => points.push(p),
+            (1..=4, PathEl::LineTo(p)) => points.push(p),
+            (_, PathEl::ClosePath) if i == path.elements().len() - 1 && i >= 4 => {}
+            _ => return false,
+        }
+    }
+    if points.len() == 5 {
+        if points[4] != points[0] {
+            return false;
+        }
+        points.pop();
+    }
+    if points.len() != 4 {
+        return false;
+    }
+    // Consecutive corners share x or y, alternating: horizontal then vertical edges or
+    // the other way round.
+    let edge = |a: Point, b: Point| (a.x == b.x, a.y == b.y);
+    let edges: Vec<(bool, bool)> = (0..4).map(|i| edge(points[i], points[(i + 1) % 4])).collect();
+    let vertical_first =
+        edges.iter().enumerate().all(|(i, &(v, h))| if i % 2 == 0 { v } else { h });
+    let horizontal_first =
+        edges.iter().enumerate().all(|(i, &(v, h))| if i % 2 == 0 { h } else { v });
+    vertical_first || horizontal_first
+}
+
 fn hex([r, g, b]: [u8; 3]) -> String {
     if r >> 4 == r & 15 && g >> 4 == g & 15 && b >> 4 == b & 15 {
         format!("#{:x}{:x}{:x}", r & 15, g & 15, b & 15)
@@ -404,6 +549,10 @@ fn append_path(d: &mut PathData, path: &BezPath, t: Affine) {
 
 impl<'a> Device<'a> for SvgDevice {
     fn draw_path(&mut self, path: &BezPath, props: DrawProps<'a>, draw_mode: &DrawMode) {
+        let bounds = shape_bounds(path, props.transform, draw_mode, self.s.min_stroke_px);
+        if self.culled(bounds) {
+            return;
+        }
         self.mask_unsupported(&props.soft_mask);
         if !self.start_call() {
             self.note_paint(&props.paint, draw_mode);
@@ -413,16 +562,26 @@ impl<'a> Device<'a> for SvgDevice {
     }
 
     fn push_clip_path(&mut self, clip_path: &ClipPath) {
+        let outer = self.clip_stack.last().and_then(|c| c.id);
+        let visible = self.visible();
+        let bounds = clip_path.path.bounding_box();
+        let narrowed = intersect(visible, bounds);
+        if narrowed.is_zero_area() || (is_axis_rect(&clip_path.path) && contains(bounds, visible)) {
+            // Nothing shows under this clip (and everything is culled), or it clips
+            // nothing that is still visible: no clip path is written for it.
+            self.clip_stack.push(ClipEntry { id: outer, visible: narrowed });
+            return;
+        }
         if !self.start_call() {
-            // Keeps the stack balanced; the id is never written.
-            self.clip_stack.push(usize::MAX);
+            // Keeps the stack balanced; no id is written past the budget.
+            self.clip_stack.push(ClipEntry { id: None, visible: narrowed });
             return;
         }
         // Clip paths arrive in device space: our pixel frame.
         let mut d = PathData::new(self.s.decimals);
         append_path(&mut d, &clip_path.path, Affine::IDENTITY);
         let evenodd = clip_path.fill == FillRule::EvenOdd;
-        let parent = self.clip_stack.last().copied();
+        let parent = outer;
         let key = format!("{}|{evenodd}|{parent:?}", d.d);
         let next = self.clip_ids.len();
         let id = *self.clip_ids.entry(key).or_insert(next);
@@ -437,7 +596,7 @@ impl<'a> Device<'a> for SvgDevice {
             }
             self.defs.push_str("/></clipPath>");
         }
-        self.clip_stack.push(id);
+        self.clip_stack.push(ClipEntry { id: Some(id), visible: narrowed });
     }
 
     fn push_transparency_group(
@@ -449,14 +608,17 @@ impl<'a> Device<'a> for SvgDevice {
         self.mask_unsupported(&mask);
         let _ = blend_mode;
         if !self.start_call() {
+            // Keeps the stack balanced; nothing is written past the budget.
+            self.groups.push(None);
             return;
         }
         self.flush();
-        self.body.push_str("\n<g");
+        let mut tag = String::from("\n<g");
         if opacity < 1.0 {
-            let _ = write!(self.body, " opacity=\"{}\"", num(opacity as f64, 3));
+            let _ = write!(tag, " opacity=\"{}\"", num(opacity as f64, 3));
         }
-        self.body.push('>');
+        tag.push('>');
+        self.groups.push(Some(tag));
     }
 
     fn draw_glyph_run(
@@ -496,7 +658,7 @@ impl<'a> Device<'a> for SvgDevice {
                 }
                 Glyph::Type3(type3) => {
                     if !run.elements().is_empty() {
-                        self.draw_shape(&run, props.transform, &props.paint, draw_mode, false);
+                        self.draw_glyphs(&run, &props, draw_mode);
                         run = BezPath::new();
                     }
                     self.flush();
@@ -505,11 +667,16 @@ impl<'a> Device<'a> for SvgDevice {
             }
         }
         if !run.elements().is_empty() {
-            self.draw_shape(&run, props.transform, &props.paint, draw_mode, false);
+            self.draw_glyphs(&run, &props, draw_mode);
         }
     }
 
     fn draw_image(&mut self, image: Image<'a, '_>, props: ImageDrawProps<'a>) {
+        let area = Rect::new(0.0, 0.0, image.width() as f64, image.height() as f64);
+        if self.culled(props.transform.transform_rect_bbox(area)) {
+            // Not decoded either.
+            return;
+        }
         self.mask_unsupported(&props.soft_mask);
         if self.s.detect_scan && self.covers_page(image.width(), image.height(), props.transform) {
             // A scan: the raster layer will show it; do not decode it here.
@@ -565,11 +732,14 @@ impl<'a> Device<'a> for SvgDevice {
     }
 
     fn pop_transparency_group(&mut self) {
-        if self.full() {
-            return;
+        if !self.full() {
+            self.flush();
         }
-        self.flush();
-        self.body.push_str("\n</g>");
+        // A group whose tag is still unwritten drew nothing: it is left out whole.
+        let written = matches!(self.groups.pop(), Some(None));
+        if written && !self.full() {
+            self.body.push_str("\n</g>");
+        }
     }
 }
 
