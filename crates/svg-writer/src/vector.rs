@@ -475,7 +475,7 @@ fn shape_bounds(path: &BezPath, transform: Affine, mode: &DrawMode, min_stroke_p
 /// The intersection of two boxes; zero area (at `a`'s corner) when they do not meet.
 fn intersect(a: Rect, b: Rect) -> Rect {
     let r = Rect::new(a.x0.max(b.x0), a.y0.max(b.y0), a.x1.min(b.x1), a.y1.min(b.y1));
-    // `!(x < y)` also catches NaN bounds: nothing can be said to show.
+    // (`max` and `min` pass over a NaN side, which so narrows nothing.)
     if !(r.x0 < r.x1 && r.y0 < r.y1) {
         return Rect::new(a.x0, a.y0, a.x0, a.y0);
     }
@@ -791,4 +791,124 @@ fn encode_png(w: u32, h: u32, color: png::ColorType, data: Vec<u8>) -> Option<Ve
         .write_header()
         .and_then(|mut writer| writer.write_image_data(&data).and_then(|_| writer.finish()));
     written.ok().map(|_| out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rect_path(x0: f64, y0: f64, x1: f64, y1: f64, close: bool) -> BezPath {
+        let mut p = BezPath::new();
+        p.move_to((x0, y0));
+        p.line_to((x1, y0));
+        p.line_to((x1, y1));
+        p.line_to((x0, y1));
+        if close {
+            p.close_path();
+        }
+        p
+    }
+
+    #[test]
+    fn axis_rectangles_are_recognised_in_every_form() {
+        assert!(is_axis_rect(&rect_path(0.0, 0.0, 10.0, 5.0, true)));
+        assert!(is_axis_rect(&rect_path(0.0, 0.0, 10.0, 5.0, false)));
+        // Vertical edge first, and back to the start before closing.
+        let mut p = BezPath::new();
+        p.move_to((2.0, 1.0));
+        p.line_to((2.0, 9.0));
+        p.line_to((7.0, 9.0));
+        p.line_to((7.0, 1.0));
+        p.line_to((2.0, 1.0));
+        p.close_path();
+        assert!(is_axis_rect(&p));
+        // Back to another point than the start.
+        let mut p = rect_path(0.0, 0.0, 10.0, 5.0, false);
+        p.line_to((1.0, 0.0));
+        assert!(!is_axis_rect(&p));
+        // A sheared quadrilateral, a triangle, a curve, a second subpath.
+        let mut p = BezPath::new();
+        p.move_to((0.0, 0.0));
+        p.line_to((10.0, 0.0));
+        p.line_to((11.0, 5.0));
+        p.line_to((0.0, 5.0));
+        assert!(!is_axis_rect(&p));
+        let mut p = BezPath::new();
+        p.move_to((0.0, 0.0));
+        p.line_to((10.0, 0.0));
+        p.line_to((10.0, 5.0));
+        p.close_path();
+        assert!(!is_axis_rect(&p));
+        let mut p = BezPath::new();
+        p.move_to((0.0, 0.0));
+        p.line_to((10.0, 0.0));
+        p.quad_to((12.0, 2.0), (10.0, 5.0));
+        p.line_to((0.0, 5.0));
+        assert!(!is_axis_rect(&p));
+        let mut p = rect_path(0.0, 0.0, 10.0, 5.0, true);
+        p.move_to((20.0, 20.0));
+        assert!(!is_axis_rect(&p));
+        // Edges that are both vertical, then both horizontal: a bow tie, not a rectangle.
+        let mut p = BezPath::new();
+        p.move_to((0.0, 0.0));
+        p.line_to((0.0, 5.0));
+        p.line_to((0.0, 0.0));
+        p.line_to((10.0, 0.0));
+        assert!(!is_axis_rect(&p));
+    }
+
+    #[test]
+    fn intersections_and_containment() {
+        let a = Rect::new(0.0, 0.0, 100.0, 50.0);
+        assert_eq!(
+            intersect(a, Rect::new(90.0, 40.0, 200.0, 60.0)),
+            Rect::new(90.0, 40.0, 100.0, 50.0)
+        );
+        assert_eq!(intersect(a, Rect::new(-5.0, -5.0, 200.0, 200.0)), a);
+        // Touching boxes and disjoint ones leave nothing, at `a`'s corner.
+        for b in [Rect::new(100.0, 0.0, 120.0, 50.0), Rect::new(0.0, 60.0, 10.0, 70.0)] {
+            let r = intersect(a, b);
+            assert!(r.is_zero_area(), "{b:?}");
+            assert_eq!((r.x0, r.y0), (0.0, 0.0));
+        }
+        // `max` and `min` pass over a NaN side: it narrows nothing.
+        assert_eq!(
+            intersect(a, Rect::new(f64::NAN, 0.0, 10.0, 10.0)),
+            Rect::new(0.0, 0.0, 10.0, 10.0)
+        );
+        assert!(contains(a, a));
+        assert!(contains(Rect::new(0.0005, -0.0005, 99.9995, 50.0), a), "within the slack");
+        assert!(!contains(Rect::new(0.01, 0.0, 100.0, 50.0), a));
+        assert!(!contains(Rect::new(0.0, 0.0, 100.0, 49.99), a));
+        assert!(!contains(Rect::new(0.0, 0.01, 100.0, 50.0), a));
+        assert!(!contains(Rect::new(0.0, 0.0, 99.99, 50.0), a));
+    }
+
+    #[test]
+    fn stroke_bounds_grow_by_the_join_reach_and_the_minimum_width() {
+        let mut line = BezPath::new();
+        line.move_to((10.0, 10.0));
+        line.line_to((20.0, 10.0));
+        let scale2 = Affine::scale(2.0);
+        let fill = shape_bounds(&line, scale2, &DrawMode::Fill(FillRule::NonZero), 1.0);
+        assert_eq!(fill, Rect::new(20.0, 20.0, 40.0, 20.0));
+        let miter = StrokeProps { line_width: 4.0, miter_limit: 10.0, ..Default::default() };
+        // Half the width (2) times the miter limit (10), doubled by the transform, then
+        // half the 1 px minimum times the reach.
+        let b = shape_bounds(&line, scale2, &DrawMode::Stroke(miter.clone()), 1.0);
+        assert_eq!(b, Rect::new(20.0 - 45.0, 20.0 - 45.0, 40.0 + 45.0, 20.0 + 45.0));
+        let bevel = StrokeProps { line_join: Join::Bevel, ..miter.clone() };
+        let r = std::f64::consts::SQRT_2;
+        let b = shape_bounds(&line, Affine::IDENTITY, &DrawMode::Stroke(bevel), 0.0);
+        assert!((b.x0 - (10.0 - 2.0 * r)).abs() < 1e-12 && (b.y1 - (10.0 + 2.0 * r)).abs() < 1e-12);
+        // A miter limit under sqrt 2 still reaches sqrt 2 (square caps).
+        let low = StrokeProps { line_width: 2.0, miter_limit: 1.0, ..Default::default() };
+        let b = shape_bounds(
+            &line,
+            Affine::IDENTITY,
+            &DrawMode::FillAndStroke(FillRule::NonZero, low),
+            0.0,
+        );
+        assert!((b.x0 - (10.0 - r)).abs() < 1e-12);
+    }
 }
