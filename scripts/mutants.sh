@@ -9,7 +9,9 @@
 # .cargo/mutants.toml, each with the reason beside it.
 #
 # Usage: scripts/mutants.sh [crate...]   (default: diagram-core diagram-overlay)
-#        JOBS=n (default 1), TIMEOUT=s (default 60), SHARD=k/n (a sample), NICE=n (19)
+#        JOBS=n (default 1), TIMEOUT=s (default 60), SHARD=k/n (a sample), NICE=n (19),
+#        COPY_TARGET=false (default true: each copy starts from target/'s builds; false
+#        when target/ holds only release builds, which the mutants' dev builds cannot use)
 # Results: target/mutants/<crate>/mutants.out (missed.txt lists the survivors).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +33,7 @@ mkdir -p "$TMPDIR"
 ln -sfn "$shared" "$TMPDIR/shared"
 # No debug info: linking each mutant's test binaries is most of its time.
 export CARGO_PROFILE_DEV_DEBUG=0
-args=(--timeout "${TIMEOUT:-60}" -j "${JOBS:-1}" --copy-target true)
+args=(--timeout "${TIMEOUT:-60}" -j "${JOBS:-1}" --copy-target "${COPY_TARGET:-true}")
 [ -z "${SHARD:-}" ] || args+=(--shard "$SHARD")
 summary=()
 for crate in "${crates[@]}"; do
