@@ -481,7 +481,7 @@ fn check_svg_raster(
     cfg: &CaseConfig,
 ) -> Result<(), String> {
     let png = compare::decode(png)?;
-    let raster = engine::rasterise_svg(svg, png.width(), png.height())?;
+    let raster = compare::rasterise_svg(svg, png.width(), png.height())?;
     let expected = image::DynamicImage::ImageRgb8(png.to_rgb8());
     let area = png.width() as f64 * png.height() as f64;
     let raster_layer = String::from_utf8_lossy(svg).contains("data-layer=\"raster\"");

@@ -1,4 +1,4 @@
-//! Runs the engine's library API on a case folder, and rasterises SVGs with resvg.
+//! Runs the engine's library API on a case folder.
 
 use std::path::Path;
 
@@ -98,24 +98,4 @@ pub fn convert(dir: &Path, cfg: &CaseConfig, annotate_png: bool) -> Result<Vec<P
         return Err("the file produced no page".into());
     }
     Ok(pages)
-}
-
-/// Rasterises an SVG with resvg onto white, scaled to `width` x `height` pixels.
-pub fn rasterise_svg(svg: &[u8], width: u32, height: u32) -> Result<image::DynamicImage, String> {
-    let tree = usvg::Tree::from_data(svg, &usvg::Options::default())
-        .map_err(|e| format!("usvg cannot parse it: {e}"))?;
-    let mut pixmap = resvg::tiny_skia::Pixmap::new(width, height)
-        .ok_or_else(|| format!("cannot make a {width}x{height} pixmap"))?;
-    pixmap.fill(resvg::tiny_skia::Color::WHITE);
-    let size = tree.size();
-    let transform = resvg::tiny_skia::Transform::from_scale(
-        width as f32 / size.width(),
-        height as f32 / size.height(),
-    );
-    resvg::render(&tree, transform, &mut pixmap.as_mut());
-    // Opaque after the white fill, so dropping alpha loses nothing.
-    let rgb: Vec<u8> = pixmap.data().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
-    image::RgbImage::from_raw(width, height, rgb)
-        .map(image::DynamicImage::ImageRgb8)
-        .ok_or_else(|| "the pixmap has an unexpected size".to_string())
 }
