@@ -111,6 +111,11 @@ struct ClipEntry {
     visible: Rect,
 }
 
+/// The thinnest stroke of stroked text (text render modes 1, 2, 5 and 6), as a share of
+/// [`VectorSettings::min_stroke_px`]: hayro, which draws the PNG, thins stroked text to
+/// a quarter of a pixel and other strokes to one pixel.
+const TEXT_MIN_STROKE_SHARE: f64 = 0.25;
+
 /// Device-space slack around what is drawn before it counts as outside the visible
 /// area: anti-aliasing touches the pixel beside an edge.
 const CULL_MARGIN_PX: f64 = 1.0;
@@ -318,10 +323,17 @@ impl SvgDevice {
         paint: &Paint<'_>,
         stroke: &StrokeProps,
         transform: Affine,
+        text: bool,
     ) -> bool {
         let (rgb, alpha) = self.color(paint);
         let scale = transform.determinant().abs().sqrt();
-        let width = (stroke.line_width as f64 * scale).max(self.s.min_stroke_px);
+        // Stroked text is thinned less, as the PNG's renderer (hayro) does: a minimum of
+        // a full pixel makes small text bold.
+        let min = match text {
+            true => self.s.min_stroke_px * TEXT_MIN_STROKE_SHARE,
+            false => self.s.min_stroke_px,
+        };
+        let width = (stroke.line_width as f64 * scale).max(min);
         let _ = write!(attrs, " stroke=\"{}\" stroke-width=\"{}\"", hex(rgb), num(width, 2));
         if alpha < 1.0 {
             let _ = write!(attrs, " stroke-opacity=\"{}\"", num(alpha as f64, 3));
@@ -359,22 +371,22 @@ impl SvgDevice {
         transform: Affine,
         paint: &Paint<'_>,
         mode: &DrawMode,
-        merge_fills: bool,
+        text: bool,
     ) {
         let mut attrs = String::new();
         let mergeable = match mode {
             DrawMode::Invisible => return,
             DrawMode::Fill(rule) => {
                 self.fill_attrs(&mut attrs, paint, *rule);
-                merge_fills
+                false
             }
             DrawMode::Stroke(stroke) => {
                 attrs.push_str(" fill=\"none\"");
-                self.stroke_attrs(&mut attrs, paint, stroke, transform)
+                self.stroke_attrs(&mut attrs, paint, stroke, transform, text)
             }
             DrawMode::FillAndStroke(rule, stroke) => {
                 self.fill_attrs(&mut attrs, paint, *rule);
-                self.stroke_attrs(&mut attrs, paint, stroke, transform);
+                self.stroke_attrs(&mut attrs, paint, stroke, transform, text);
                 false
             }
         };
@@ -385,7 +397,7 @@ impl SvgDevice {
     /// Draws outline glyphs merged into one path, unless they are culled.
     fn draw_glyphs(&mut self, run: &BezPath, props: &DrawProps<'_>, mode: &DrawMode) {
         if !self.culled(shape_bounds(run, props.transform, mode, self.s.min_stroke_px)) {
-            self.draw_shape(run, props.transform, &props.paint, mode, false);
+            self.draw_shape(run, props.transform, &props.paint, mode, true);
         }
     }
 
