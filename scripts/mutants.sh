@@ -34,7 +34,8 @@ ln -sfn "$shared" "$TMPDIR/shared"
 # No debug info: linking each mutant's test binaries is most of its time.
 export CARGO_PROFILE_DEV_DEBUG=0
 args=(--timeout "${TIMEOUT:-60}" -j "${JOBS:-1}" --copy-target "${COPY_TARGET:-true}")
-[ -z "${SHARD:-}" ] || args+=(--shard "$SHARD")
+# A shard is every n-th mutant (round robin), so that it samples the whole crate.
+[ -z "${SHARD:-}" ] || args+=(--shard "$SHARD" --sharding round-robin)
 summary=()
 for crate in "${crates[@]}"; do
   out="$out_root/$crate"
