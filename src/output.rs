@@ -9,7 +9,7 @@
 use diagram_core::{Deadline, PixelSize};
 use diagram_overlay::{draw_rows, Channels, Scene};
 use diagram_raster::{
-    dzi_descriptor, fit_frame, Document, DziStream, PagePlan, PngStream, StreamedPage,
+    dzi_descriptor, fit_frame, Document, DziStream, PagePlan, PageReport, PngStream, StreamedPage,
 };
 use diagram_svg_writer::{assemble, page_layer, raster_scaled_warning, LayerKind};
 
@@ -157,9 +157,12 @@ pub(crate) fn write_page(
     let timed_out = || PageError::timed_out(&options.limits);
     let page = scene.page();
 
+    // What interpreting the page for the SVG reports, so that a page whose outputs need
+    // no pixels is checked without rendering it.
+    let report = PageReport::new();
     let mut layer = match formats.contains(&OutputFormat::Svg) {
         true => {
-            let source = doc.source(plan, deadline);
+            let source = doc.source_reporting(plan, deadline, &report);
             let layer = page_layer(scene, &source, &options.svg)
                 .map_err(|e| PageError::from_svg(e, &options.limits))?;
             Some(layer)
@@ -187,27 +190,18 @@ pub(crate) fn write_page(
         false => None,
     };
     let channels = if colors.is_gray() { Channels::Gray } else { Channels::Rgb };
-    let rendered = render_rows(doc, plan, settings, deadline, |y0, rows| {
-        if let Some(png) = &mut plain {
-            png.write_rows(rows).map_err(PageError::Png)?;
-        }
-        if let Some(dzi) = dzi.as_mut().filter(|_| !options.annotate_png) {
-            dzi.write_rows(rows).map_err(PageError::Png)?;
-        }
-        if draw {
-            // The plain outputs have had these rows: the highlights go onto them in place.
-            draw_rows(scene, rows, y0, channels).map_err(PageError::Draw)?;
-            if let Some(png) = &mut annotated {
-                png.write_rows(rows).map_err(PageError::Png)?;
-            }
-            if let Some(dzi) = &mut dzi {
-                dzi.write_rows(rows).map_err(PageError::Png)?;
-            }
-        }
-        Ok(())
-    })?;
+    // A vector SVG alone needs no pixels: its reading of the page checked it (content,
+    // images, fonts), and the render would only repeat that and draw pixels nobody keeps.
+    let need_pixels = plain.is_some() || annotated.is_some() || dzi.is_some() || svg_scaled;
+    let streams = (&mut plain, &mut annotated, &mut dzi);
+    let render_warnings = match need_pixels {
+        true => render_all(doc, plan, scene, settings, deadline, streams, channels, draw)?,
+        false => doc
+            .outcome_unrendered(plan, &report)
+            .map_err(|e| PageError::from_render(e, &options.limits))?,
+    };
     after_render();
-    let mut warnings = rendered.warnings;
+    let mut warnings = render_warnings;
     warnings.extend(scene.warning());
     if deadline.passed() {
         return Err(timed_out());
@@ -252,6 +246,47 @@ pub(crate) fn write_page(
     }
     Ok((artifacts, warnings))
 }
+
+/// Renders the page, streaming its rows into the plain and annotated PNGs and the
+/// pyramid that are wanted (drawing the highlights onto the rows in between when `draw`);
+/// the render's warnings.
+#[allow(clippy::too_many_arguments)]
+fn render_all(
+    doc: &Document,
+    plan: &PagePlan,
+    scene: &Scene,
+    settings: &PageSettings,
+    deadline: Deadline,
+    (plain, annotated, dzi): Streams<'_>,
+    channels: Channels,
+    draw: bool,
+) -> Result<Vec<String>, PageError> {
+    let options = &settings.options;
+    let rendered = render_rows(doc, plan, settings, deadline, |y0, rows| {
+        if let Some(png) = plain.as_mut() {
+            png.write_rows(rows).map_err(PageError::Png)?;
+        }
+        if let Some(dzi) = dzi.as_mut().filter(|_| !options.annotate_png) {
+            dzi.write_rows(rows).map_err(PageError::Png)?;
+        }
+        if draw {
+            // The plain outputs have had these rows: the highlights go onto them in place.
+            draw_rows(scene, rows, y0, channels).map_err(PageError::Draw)?;
+            if let Some(png) = annotated.as_mut() {
+                png.write_rows(rows).map_err(PageError::Png)?;
+            }
+            if let Some(dzi) = dzi.as_mut() {
+                dzi.write_rows(rows).map_err(PageError::Png)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(rendered.warnings)
+}
+
+/// The outputs a page's rows stream into: the plain PNG, the annotated PNG, the pyramid.
+type Streams<'a> =
+    (&'a mut Option<PngStream>, &'a mut Option<PngStream>, &'a mut Option<DziStream>);
 
 /// Renders a planned page in the job's colours, handing each band's rows to `band`; the
 /// first error `band` returns fails the page (the bands after it are not handed on).

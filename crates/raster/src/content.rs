@@ -1,9 +1,13 @@
 //! The page content handle: what every backend draws a page from.
 
 use std::cell::OnceCell;
+use std::sync::{Arc, Mutex};
+
+use hayro::hayro_interpret::WarningSinkFn;
 
 use diagram_core::{ColorMode, Deadline, PageFrame};
 
+use crate::pdf::Seen;
 use crate::{encode_png, Document, EncodeError, PageImage, PngOptions, RenderedPage};
 
 /// One rendered page of a [`Document`], handed to the backends (the PNG and SVG
@@ -58,6 +62,40 @@ pub struct PageSource<'a> {
     index: usize,
     frame: PageFrame,
     deadline: Deadline,
+    report: Option<&'a PageReport>,
+}
+
+/// What the interpreter reported while a vector backend read a page (font problems,
+/// undecodable images, annotations without appearance), so that a page that needs no
+/// pixels need not be rendered to be checked: [`Document::outcome_unrendered`] turns it
+/// into the warnings or the error [`Document::render`] would give. A
+/// [`Document::source_reporting`] source hands its sink to the backend through
+/// [`PageSource::warning_sink`].
+#[derive(Debug, Clone, Default)]
+pub struct PageReport {
+    seen: Arc<Mutex<Seen>>,
+}
+
+impl PageReport {
+    /// An empty report.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forgets what was recorded: a backend that interprets the page again (at another
+    /// precision, say) starts the report anew, so nothing is counted twice.
+    pub fn clear(&self) {
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = Seen::default();
+    }
+
+    pub(crate) fn seen(&self) -> Seen {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn sink(&self) -> WarningSinkFn {
+        let seen = self.seen.clone();
+        Arc::new(move |w| seen.lock().unwrap_or_else(|e| e.into_inner()).record(w))
+    }
 }
 
 impl std::fmt::Debug for PageSource<'_> {
@@ -76,7 +114,29 @@ impl<'a> PageSource<'a> {
         frame: PageFrame,
         deadline: Deadline,
     ) -> Self {
-        Self { doc, index, frame, deadline }
+        Self { doc, index, frame, deadline, report: None }
+    }
+
+    pub(crate) fn reporting(self, report: &'a PageReport) -> Self {
+        Self { report: Some(report), ..self }
+    }
+
+    /// The interpreter's warning sink for a vector backend that reads the page: it
+    /// records into the source's [`PageReport`] when it has one (and ignores warnings
+    /// otherwise). A backend that interprets the page more than once calls
+    /// [`PageSource::clear_report`] before each pass.
+    pub fn warning_sink(&self) -> WarningSinkFn {
+        match self.report {
+            Some(report) => report.sink(),
+            None => Arc::new(|_| {}),
+        }
+    }
+
+    /// Clears the source's [`PageReport`], if it has one, before the page is read again.
+    pub fn clear_report(&self) {
+        if let Some(report) = self.report {
+            report.clear();
+        }
     }
 
     /// The page's frame.

@@ -209,6 +209,41 @@ impl Document {
         crate::PageSource::new(self, plan.index, plan.frame, deadline)
     }
 
+    /// [`Document::source`] whose reader records the interpreter's reports in `report`
+    /// (through [`PageSource::warning_sink`](crate::PageSource::warning_sink)), for
+    /// [`Document::outcome_unrendered`].
+    pub fn source_reporting<'a>(
+        &'a self,
+        plan: &PagePlan,
+        deadline: Deadline,
+        report: &'a crate::PageReport,
+    ) -> crate::PageSource<'a> {
+        self.source(plan, deadline).reporting(report)
+    }
+
+    /// What [`Document::render`] would report about a planned PDF page (the plan's and the
+    /// render's warnings, or why it fails: a content stream or images that cannot be
+    /// decoded),
+    /// from the `report` that a vector backend's full reading of the page recorded,
+    /// without rasterizing it. For a job whose only output of the page is a vector
+    /// drawing, which needs no pixels. An image page has no such checks: its decoding is
+    /// its render.
+    ///
+    /// Images that the backend did not decode (wholly off the page, say) are not
+    /// checked.
+    pub fn outcome_unrendered(
+        &self,
+        plan: &PagePlan,
+        report: &crate::PageReport,
+    ) -> Result<Vec<String>, RasterError> {
+        self.check_index(plan.index)?;
+        let mut warnings = plan.warnings.clone();
+        if let Inner::Pdf(p) = &self.inner {
+            warnings.extend(p.outcome_unrendered(plan.index, &report.seen())?);
+        }
+        Ok(warnings)
+    }
+
     /// Renders a planned page onto an opaque white page of the plan's size, in the job's
     /// colours.
     ///

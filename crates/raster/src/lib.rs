@@ -68,7 +68,7 @@ mod pixels;
 mod size;
 mod sniff;
 
-pub use content::{PageContent, PageSource};
+pub use content::{PageContent, PageReport, PageSource};
 pub use document::{Document, PagePlan, RenderedPage, StreamedPage};
 pub use dzi::{dzi_descriptor, DziLayout, DziOptions, DziStream, DziTile};
 pub use encode::{

@@ -227,16 +227,21 @@ impl PdfFile {
         }
 
         let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
-        if seen.image_failures > 0 {
-            return Err(RasterError::BrokenPage {
-                page: page_no,
-                reason: format!(
-                    "{} image(s) on the page cannot be decoded; the file may be truncated",
-                    seen.image_failures
-                ),
-            });
-        }
-        Ok(seen.warnings())
+        seen.outcome(page_no)
+    }
+
+    /// The outcome of page `index` as [`PdfFile::render_within`] reports it, from what a
+    /// vector backend's interpretation of the page recorded in `seen`, without
+    /// rasterizing: the page's content checks, then `seen`'s image failures and warnings.
+    pub(crate) fn outcome_unrendered(
+        &self,
+        index: usize,
+        seen: &Seen,
+    ) -> Result<Vec<String>, RasterError> {
+        let page_no = index + 1;
+        check_page(&self.pdf.pages()[index])
+            .map_err(|reason| RasterError::BrokenPage { page: page_no, reason })?;
+        seen.outcome(page_no)
     }
 }
 
@@ -264,7 +269,7 @@ pub(crate) fn band_rows(width: u32, band_bytes: usize) -> u16 {
 
 /// The interpreter's reports during one render.
 #[derive(Debug, Clone, Default)]
-struct Seen {
+pub(crate) struct Seen {
     image_failures: usize,
     fonts: usize,
     substituted_fonts: usize,
@@ -273,7 +278,22 @@ struct Seen {
 }
 
 impl Seen {
-    fn record(&mut self, warning: InterpreterWarning) {
+    /// The page's warnings, or its error when an image could not be decoded (hayro draws
+    /// nothing for it: a truncated file would show as a page with holes).
+    fn outcome(&self, page_no: usize) -> Result<Vec<String>, RasterError> {
+        if self.image_failures > 0 {
+            return Err(RasterError::BrokenPage {
+                page: page_no,
+                reason: format!(
+                    "{} image(s) on the page cannot be decoded; the file may be truncated",
+                    self.image_failures
+                ),
+            });
+        }
+        Ok(self.warnings())
+    }
+
+    pub(crate) fn record(&mut self, warning: InterpreterWarning) {
         match warning {
             InterpreterWarning::ImageDecodeFailure => self.image_failures += 1,
             InterpreterWarning::UnsupportedFont => self.fonts += 1,

@@ -38,7 +38,14 @@ fn layer(content: &PageContent<'_>, decimals: u32, budget: usize) -> VectorLayer
         detect_scan: true,
     };
     let page = content.pdf_page().unwrap();
-    vector_layer(page, settings, &InterpreterCache::new(), Deadline::NONE).expect("no deadline")
+    vector_layer(
+        page,
+        settings,
+        &InterpreterCache::new(),
+        Deadline::NONE,
+        std::sync::Arc::new(|_| {}),
+    )
+    .expect("no deadline")
 }
 
 fn write(content: &PageContent<'_>, options: &SvgOptions) -> crate::SvgPage {

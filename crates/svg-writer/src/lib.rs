@@ -337,9 +337,13 @@ fn vector_markup(
     let cache = InterpreterCache::new();
     // Under the page's memory budget, as the render: interpreting the page decodes the
     // same streams and images.
+    // Each pass records the interpreter's reports anew in the source's report, if it has
+    // one (the engine's, to skip the render of a page that needs no pixels).
     let pass = |decimals| {
+        source.clear_report();
+        let sink = source.warning_sink();
         source
-            .within_budget(|| vector_layer(page, settings(decimals), &cache, deadline))
+            .within_budget(|| vector_layer(page, settings(decimals), &cache, deadline, sink))
             .map_err(SvgError::OverBudget)?
             .ok_or(SvgError::TimedOut)
     };

@@ -27,7 +27,7 @@ use hayro::hayro_interpret::kurbo::{Affine, BezPath, Cap, Join, PathEl, Point, R
 use hayro::hayro_interpret::{
     interpret_page, BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, FillRule, Image,
     ImageData, ImageDrawProps, InterpreterCache, InterpreterSettings, LumaData, Paint, SoftMask,
-    StrokeProps,
+    StrokeProps, WarningSinkFn,
 };
 
 use crate::num::{num, PathData};
@@ -74,6 +74,7 @@ pub(crate) fn vector_layer<'a>(
     settings: VectorSettings,
     cache: &InterpreterCache<'a>,
     deadline: Deadline,
+    warning_sink: WarningSinkFn,
 ) -> Option<VectorLayer> {
     let t = settings.frame.content_transform();
     let initial = Affine::new([t.a, t.b, t.c, t.d, t.e, t.f]);
@@ -82,6 +83,7 @@ pub(crate) fn vector_layer<'a>(
     // Past the deadline the interpreter stops between content operators.
     let interpreter = InterpreterSettings {
         interrupt: std::sync::Arc::new(move || deadline.passed()),
+        warning_sink,
         ..InterpreterSettings::default()
     };
     let mut context = Context::new(initial, bbox, cache, page.xref(), interpreter);
