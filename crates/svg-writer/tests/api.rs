@@ -250,3 +250,56 @@ fn the_vector_pass_runs_under_the_page_memory_budget() {
         );
     }
 }
+
+#[test]
+fn the_page_layer_says_why_it_is_raster() {
+    // `page_layer`, the engine's entry point, carries the same warning as `write_svg`.
+    let doc = vector_doc();
+    let plan = doc.plan(0, &RenderOptions::default(), &Limits::default()).unwrap();
+    let scene = Scene::build(&[], 1, &plan.frame, ColorMode::Gray, &OverlayOptions::default());
+    let source = doc.source(&plan, Deadline::NONE);
+    let tiny = SvgOptions { max_vector_bytes: 100, ..Default::default() };
+    let layer = diagram_svg_writer::page_layer(&scene, &source, &tiny).unwrap();
+    assert_eq!(layer.kind(), LayerKind::Raster);
+    assert_eq!(layer.warnings().len(), 1, "{:?}", layer.warnings());
+    assert!(layer.warnings()[0].contains("larger than the 0.0 MB limit"), "{:?}", layer.warnings());
+    let layer = diagram_svg_writer::page_layer(&scene, &source, &SvgOptions::default()).unwrap();
+    assert_eq!(layer.kind(), LayerKind::Vector);
+    assert_eq!(layer.warnings(), &[] as &[String]);
+}
+
+#[test]
+fn a_page_over_the_budget_at_zero_decimals_is_not_retried() {
+    // No decimal to drop: the layer falls back to raster at once (a retry would ask for
+    // decimals - 1).
+    let doc = vector_doc();
+    let content = content(&doc, 0, ColorMode::Gray);
+    let scene = Scene::build(&[], 1, content.frame(), ColorMode::Gray, &OverlayOptions::default());
+    let options = SvgOptions { max_vector_bytes: 100, decimals: 0, ..Default::default() };
+    let page = write_svg(&scene, &content, &options).unwrap();
+    assert_eq!(page.layer, LayerKind::Raster);
+    assert!(page.warnings[0].contains("larger than the 0.0 MB limit"), "{:?}", page.warnings);
+    // Within the budget, zero decimals write whole pixels.
+    let options = SvgOptions { decimals: 0, ..Default::default() };
+    let page = write_svg(&scene, &content, &options).unwrap();
+    assert_eq!(page.layer, LayerKind::Vector);
+    let svg = String::from_utf8(page.svg).unwrap();
+    let layer =
+        &svg[svg.find("<g id=\"page\"").unwrap()..svg.find("<g id=\"annotations\"").unwrap()];
+    let paths: Vec<&str> =
+        layer.split(" d=\"").skip(1).map(|p| &p[..p.find('"').unwrap()]).collect();
+    assert_eq!(paths.len(), 2, "{layer}");
+    for d in paths {
+        assert!(!d.contains('.'), "whole pixels: {d}");
+    }
+}
+
+#[test]
+fn options_missing_the_raster_cap_get_its_default() {
+    // Options serialised before `max_raster_pixels` existed.
+    let mut json = serde_json::to_value(SvgOptions::default()).unwrap();
+    json.as_object_mut().unwrap().remove("max_raster_pixels");
+    let options: SvgOptions = serde_json::from_value(json).unwrap();
+    assert_eq!(options.max_raster_pixels, diagram_svg_writer::DEFAULT_MAX_RASTER_PIXELS);
+    assert_eq!(options.max_raster_pixels, 100_000_000);
+}
