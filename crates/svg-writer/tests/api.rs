@@ -303,3 +303,81 @@ fn options_missing_the_raster_cap_get_its_default() {
     assert_eq!(options.max_raster_pixels, diagram_svg_writer::DEFAULT_MAX_RASTER_PIXELS);
     assert_eq!(options.max_raster_pixels, 100_000_000);
 }
+
+/// The vector page layer of a 200 x 100 pt page drawing `content`, at 150 DPI in gray.
+fn vector_layer_of(content: &str) -> String {
+    let doc = open(make_pdf(&PdfPage {
+        media: [0.0, 0.0, 200.0, 100.0],
+        crop: None,
+        rotate: 0,
+        user_unit: None,
+        content,
+    }));
+    let content = common::content(&doc, 0, ColorMode::Gray);
+    let scene = Scene::build(&[], 1, content.frame(), ColorMode::Gray, &OverlayOptions::default());
+    let page = write_svg(&scene, &content, &SvgOptions::default()).unwrap();
+    assert_eq!(page.layer, LayerKind::Vector);
+    let svg = String::from_utf8(page.svg).unwrap();
+    let start = svg.find("data-layer=\"vector\">").unwrap();
+    svg[start..svg.find("<g id=\"annotations\"").unwrap()].to_string()
+}
+
+#[test]
+fn a_transparency_group_is_written_around_what_it_draws() {
+    // hayro draws an inline image inside a group; the group's tag is written with its
+    // first drawing.
+    let layer =
+        vector_layer_of("q 50 0 0 50 20 20 cm BI /W 2 /H 2 /CS /G /BPC 8 ID \x00\x7f\x7f\x00 EI Q");
+    assert!(layer.contains("\n<g>\n<image width=\"2\" height=\"2\""), "{layer}");
+    assert_eq!(layer.matches("<g>").count(), 1, "{layer}");
+    assert_eq!(layer.matches("</g>").count(), 2, "the group and the page layer: {layer}");
+    // The same group around an image off the page draws nothing and is left out.
+    let layer = vector_layer_of(
+        "q 50 0 0 50 -200 20 cm BI /W 2 /H 2 /CS /G /BPC 8 ID \x00\x7f\x7f\x00 EI Q",
+    );
+    assert!(!layer.contains("<g>") && !layer.contains("<image"), "{layer}");
+}
+
+#[test]
+fn stroked_text_is_thinned_to_a_quarter_pixel_like_other_strokes_to_one() {
+    // 0.1 pt at 150 DPI is 0.21 px: text (render mode 1) is widened to 0.25 px, as hayro
+    // draws it in the PNG; a path to the 1 px minimum.
+    let text = vector_layer_of("BT /F1 12 Tf 1 Tr 0.1 w 10 50 Td (Hi) Tj ET");
+    assert!(text.contains("stroke-width=\".25\""), "{text}");
+    let path = vector_layer_of("0 G 0.1 w 10 10 m 100 10 l S");
+    assert!(path.contains("stroke-width=\"1\""), "{path}");
+}
+
+#[test]
+fn consecutive_opaque_strokes_of_one_style_are_one_path() {
+    let layer = vector_layer_of("0 G 1 w 10 10 m 100 10 l S 10 20 m 100 20 l S");
+    assert_eq!(layer.matches("<path").count(), 1, "{layer}");
+    assert!(layer.contains("d=\"M20.83 187.5h187.5M20.83 166.67h187.5\""), "{layer}");
+    // Another width starts another path.
+    let layer = vector_layer_of("0 G 1 w 10 10 m 100 10 l S 2 w 10 20 m 100 20 l S");
+    assert_eq!(layer.matches("<path").count(), 2, "{layer}");
+}
+
+#[test]
+fn a_layer_of_exactly_the_budget_stays_vector() {
+    let doc = vector_doc();
+    let content = content(&doc, 0, ColorMode::Gray);
+    let scene = Scene::build(&[], 1, content.frame(), ColorMode::Gray, &OverlayOptions::default());
+    let svg = write_svg(&scene, &content, &SvgOptions::default()).unwrap().svg;
+    let svg = String::from_utf8(svg).unwrap();
+    // The layer's markup follows the tag on a line of its own.
+    let start = svg.find("data-layer=\"vector\">").unwrap() + "data-layer=\"vector\">\n".len();
+    let end = svg.find("</g>\n<g id=\"annotations\"").unwrap();
+    let size = end - start;
+    // At the limit the layer is kept as it is; one byte under it, the page is written
+    // again at one decimal fewer, which fits.
+    let at = SvgOptions { max_vector_bytes: size, ..Default::default() };
+    let page = write_svg(&scene, &content, &at).unwrap();
+    assert_eq!(page.layer, LayerKind::Vector);
+    assert_eq!(String::from_utf8(page.svg).unwrap(), svg, "the same layer, at 2 decimals");
+    let under = SvgOptions { max_vector_bytes: size - 1, ..Default::default() };
+    let page = write_svg(&scene, &content, &under).unwrap();
+    assert_eq!(page.layer, LayerKind::Vector);
+    let retried = String::from_utf8(page.svg).unwrap();
+    assert!(retried.len() < svg.len(), "written again at 1 decimal");
+}

@@ -34,7 +34,10 @@ pub fn make_pdf(spec: &PdfPage) -> Arc<[u8]> {
         "Type" => "Page",
         "Parent" => pages_id,
         "Contents" => content_id,
-        "Resources" => dictionary! {},
+        // Helvetica as /F1, for pages with text.
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        } } },
         "MediaBox" => rect(spec.media),
         "Rotate" => spec.rotate,
     };
