@@ -381,3 +381,15 @@ fn a_layer_of_exactly_the_budget_stays_vector() {
     let retried = String::from_utf8(page.svg).unwrap();
     assert!(retried.len() < svg.len(), "written again at 1 decimal");
 }
+
+#[test]
+fn type3_text_is_drawn_by_its_glyph_procedures() {
+    // Two glyphs of /F3 at 10 pt: two filled squares of 10 pt, side by side, one path
+    // each, and nothing else.
+    let layer = vector_layer_of("BT /F3 10 Tf 20 30 Td (aa) Tj ET");
+    assert_eq!(layer.matches("<path").count(), 2, "{layer}");
+    assert!(!layer.contains("d=\"\""), "no empty path: {layer}");
+    // 10 pt is 20.83 px at 150 DPI; the squares start at x = 41.67 and 62.5 px.
+    assert!(layer.contains("M41.67 "), "{layer}");
+    assert!(layer.contains("M62.5 "), "{layer}");
+}

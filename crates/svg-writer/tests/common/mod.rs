@@ -30,14 +30,26 @@ pub fn make_pdf(spec: &PdfPage) -> Arc<[u8]> {
     let mut doc = lopdf::Document::with_version("1.6");
     let pages_id = doc.new_object_id();
     let content_id = doc.add_object(Stream::new(dictionary! {}, spec.content.as_bytes().to_vec()));
+    // A Type 3 font, /F3, whose glyph `a` is a filled square of its whole em.
+    let square =
+        doc.add_object(Stream::new(dictionary! {}, b"1000 0 d0 0 0 1000 1000 re f".to_vec()));
+    let type3 = dictionary! {
+        "Type" => "Font", "Subtype" => "Type3",
+        "FontBBox" => vec![0.into(), 0.into(), 1000.into(), 1000.into()],
+        "FontMatrix" => vec![Object::Real(0.001), 0.into(), 0.into(), Object::Real(0.001), 0.into(), 0.into()],
+        "CharProcs" => dictionary! { "a" => square },
+        "Encoding" => dictionary! { "Type" => "Encoding", "Differences" => vec![97.into(), Object::Name(b"a".to_vec())] },
+        "FirstChar" => 97, "LastChar" => 97, "Widths" => vec![1000.into()],
+    };
     let mut page = dictionary! {
         "Type" => "Page",
         "Parent" => pages_id,
         "Contents" => content_id,
-        // Helvetica as /F1, for pages with text.
-        "Resources" => dictionary! { "Font" => dictionary! { "F1" => dictionary! {
-            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
-        } } },
+        // Helvetica as /F1 and the Type 3 font as /F3, for pages with text.
+        "Resources" => dictionary! { "Font" => dictionary! {
+            "F1" => dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" },
+            "F3" => type3,
+        } },
         "MediaBox" => rect(spec.media),
         "Rotate" => spec.rotate,
     };
