@@ -393,3 +393,22 @@ fn type3_text_is_drawn_by_its_glyph_procedures() {
     assert!(layer.contains("M41.67 "), "{layer}");
     assert!(layer.contains("M62.5 "), "{layer}");
 }
+
+#[test]
+fn an_image_keeps_its_soft_mask_resampled_to_its_size() {
+    let layer = vector_layer_of("q 40 0 0 40 20 20 cm /Im1 Do Q");
+    let b64 = layer.split("data:image/png;base64,").nth(1).expect("an embedded image");
+    let png =
+        base64::engine::general_purpose::STANDARD.decode(&b64[..b64.find('"').unwrap()]).unwrap();
+    let img = image::load_from_memory(&png).unwrap();
+    assert_eq!(img.color(), image::ColorType::La8, "gray with alpha");
+    let la = img.to_luma_alpha8();
+    assert_eq!(la.dimensions(), (4, 4));
+    let gray: Vec<u8> = la.pixels().map(|p| p[0]).collect();
+    assert_eq!(gray, (0..16).map(|i| i * 16).collect::<Vec<u8>>());
+    // Each mask sample covers a 2 x 2 block of the image.
+    let alpha: Vec<u8> = la.pixels().map(|p| p[1]).collect();
+    #[rustfmt::skip]
+    let want = [10, 10, 60, 60, 10, 10, 60, 60, 110, 110, 200, 200, 110, 110, 200, 200];
+    assert_eq!(alpha, want);
+}

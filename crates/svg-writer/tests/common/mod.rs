@@ -33,6 +33,22 @@ pub fn make_pdf(spec: &PdfPage) -> Arc<[u8]> {
     // A Type 3 font, /F3, whose glyph `a` is a filled square of its whole em.
     let square =
         doc.add_object(Stream::new(dictionary! {}, b"1000 0 d0 0 0 1000 1000 re f".to_vec()));
+    // /Im1: a 4 x 4 gray image (levels 0, 16, .., 240) with a 2 x 2 soft mask, which
+    // the embedded image's alpha channel resamples to 2 x 2 blocks.
+    let mask = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => 2, "Height" => 2,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
+        },
+        vec![10, 60, 110, 200],
+    ));
+    let image = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => 4, "Height" => 4,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8, "SMask" => mask,
+        },
+        (0..16).map(|i| i * 16).collect(),
+    ));
     let type3 = dictionary! {
         "Type" => "Font", "Subtype" => "Type3",
         "FontBBox" => vec![0.into(), 0.into(), 1000.into(), 1000.into()],
@@ -45,11 +61,11 @@ pub fn make_pdf(spec: &PdfPage) -> Arc<[u8]> {
         "Type" => "Page",
         "Parent" => pages_id,
         "Contents" => content_id,
-        // Helvetica as /F1 and the Type 3 font as /F3, for pages with text.
+        // Helvetica as /F1 and the Type 3 font as /F3, for pages with text; /Im1.
         "Resources" => dictionary! { "Font" => dictionary! {
             "F1" => dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" },
             "F3" => type3,
-        } },
+        }, "XObject" => dictionary! { "Im1" => image } },
         "MediaBox" => rect(spec.media),
         "Rotate" => spec.rotate,
     };
