@@ -412,3 +412,21 @@ fn an_image_keeps_its_soft_mask_resampled_to_its_size() {
     let want = [10, 10, 60, 60, 10, 10, 60, 60, 110, 110, 200, 200, 110, 110, 200, 200];
     assert_eq!(alpha, want);
 }
+
+#[test]
+fn a_stencil_mask_is_painted_under_the_fill_opacity() {
+    // An 8 x 1 image mask (bits 0000 1111 with /Decode [1 0]: the last four paint)
+    // filled in black at opacity 0.5.
+    let layer = vector_layer_of(
+        "q /Half gs 0 g 40 0 0 10 20 20 cm BI /W 8 /H 1 /IM true /BPC 1 /D [1 0] ID \x0f EI Q",
+    );
+    let b64 = layer.split("data:image/png;base64,").nth(1).expect("an embedded image");
+    let png =
+        base64::engine::general_purpose::STANDARD.decode(&b64[..b64.find('"').unwrap()]).unwrap();
+    let la = image::load_from_memory(&png).unwrap().to_luma_alpha8();
+    let alpha: Vec<u8> = la.pixels().map(|p| p[1]).collect();
+    // hayro applies the opacity to a group around the mask, which is painted opaque.
+    assert!(layer.contains("\n<g opacity=\".5\">\n<image width=\"8\" height=\"1\""), "{layer}");
+    assert_eq!(alpha, [0, 0, 0, 0, 255, 255, 255, 255], "{layer}");
+    assert!(la.pixels().all(|p| p[0] == 0), "black");
+}
