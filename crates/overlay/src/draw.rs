@@ -183,13 +183,19 @@ fn shape_path(geometry: &ShapeGeometry) -> Option<Path> {
 
 /// The pixels a shape can touch (its box grown by half the stroke and one pixel of
 /// anti-aliasing), clipped to the page; `None` when it is off the page.
+/// The miter limit of the outlines (tiny-skia's `Stroke::default()`, as `paint_shape`
+/// strokes them): past it a corner is beveled.
+const MITER_LIMIT: f64 = 4.0;
+
 fn pixel_bounds(
     geometry: &ShapeGeometry,
     style: &Style,
     size: PixelSize,
 ) -> Option<(u32, u32, u32, u32)> {
     let (x0, y0, x1, y1) = geometry.bounds();
-    let grow = style.stroke_width.max(0.0) as f64 / 2.0 + 1.0;
+    // A stroke reaches half its width past the outline, and a miter join up to the miter
+    // limit times that past a sharp corner; one pixel more holds its anti-aliased edge.
+    let grow = style.stroke_width.max(0.0) as f64 / 2.0 * MITER_LIMIT + 1.0;
     let clamp_w = |v: f64| v.clamp(0.0, size.width() as f64) as u32;
     let clamp_h = |v: f64| v.clamp(0.0, size.height() as f64) as u32;
     let (px0, py0) = (clamp_w((x0 - grow).floor()), clamp_h((y0 - grow).floor()));

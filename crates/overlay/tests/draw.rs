@@ -429,3 +429,36 @@ fn a_strip_that_is_not_whole_rows_of_the_page_is_an_error() {
         "a strip of 60 bytes from row 15 is not whole rows of the 10x20 page"
     );
 }
+
+#[test]
+fn the_miter_tip_of_a_sharp_corner_is_drawn() {
+    // A triangle with a 35 degree corner at (200, 100) on a 300 x 200 page, outlined 3 px
+    // wide: the miter (limit 4, tiny-skia's default) reaches 1.5 / sin(17.5 deg) = 5 px
+    // beyond the corner's outer edge; the box of the triangle grown by half the width and
+    // a pixel ends at x = 203.
+    let style = Style {
+        stroke: Color::rgba(0, 0, 0, 255),
+        stroke_width: 3.0,
+        fill: Color::rgba(0, 0, 0, 0),
+    };
+    let (w, h) = (300.0, 200.0);
+    let tan = 35f64.to_radians().tan();
+    let pts = [(100.0, 100.0), (200.0, 100.0), (100.0, 100.0 + 100.0 * tan)];
+    let polygon = Annotation {
+        text: "T-1".into(),
+        confidence: None,
+        region: Region {
+            shape: ShapeKind::Polygon,
+            page: 1,
+            vertices: pts.iter().map(|&(x, y)| Vertex { x: x / w, y: y / h }).collect(),
+        },
+        entities: None,
+    };
+    let at = gray_page(&[polygon], (300, 200), style, 255);
+    // Drawn at x 203 and 204, which a tile grown by half the width and a pixel cut off
+    // (measured: 128 and 207 on row 98, 159 at (203, 99)).
+    for (x, y) in [(203, 98), (204, 98), (203, 99)] {
+        assert!(at(x, y) < 224, "({x}, {y}) is {}: the tip is cut off", at(x, y));
+    }
+    assert_eq!(at(206, 98), 255, "past the tip");
+}
