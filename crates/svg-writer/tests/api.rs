@@ -406,10 +406,10 @@ fn an_image_keeps_its_soft_mask_resampled_to_its_size() {
     assert_eq!(la.dimensions(), (4, 4));
     let gray: Vec<u8> = la.pixels().map(|p| p[0]).collect();
     assert_eq!(gray, (0..16).map(|i| i * 16).collect::<Vec<u8>>());
-    // Each mask sample covers a 2 x 2 block of the image.
+    // Each mask sample covers two pixels of a row.
     let alpha: Vec<u8> = la.pixels().map(|p| p[1]).collect();
     #[rustfmt::skip]
-    let want = [10, 10, 60, 60, 10, 10, 60, 60, 110, 110, 200, 200, 110, 110, 200, 200];
+    let want = [10, 10, 60, 60, 110, 110, 200, 200, 30, 30, 90, 90, 150, 150, 250, 250];
     assert_eq!(alpha, want);
 }
 

@@ -33,14 +33,15 @@ pub fn make_pdf(spec: &PdfPage) -> Arc<[u8]> {
     // A Type 3 font, /F3, whose glyph `a` is a filled square of its whole em.
     let square =
         doc.add_object(Stream::new(dictionary! {}, b"1000 0 d0 0 0 1000 1000 re f".to_vec()));
-    // /Im1: a 4 x 4 gray image (levels 0, 16, .., 240) with a 2 x 2 soft mask, which
-    // the embedded image's alpha channel resamples to 2 x 2 blocks.
+    // /Im1: a 4 x 4 gray image (levels 0, 16, .., 240) with a 2 x 4 soft mask (as tall
+    // as the image, half as wide), which the embedded image's alpha channel resamples to
+    // pairs of columns.
     let mask = doc.add_object(Stream::new(
         dictionary! {
-            "Type" => "XObject", "Subtype" => "Image", "Width" => 2, "Height" => 2,
+            "Type" => "XObject", "Subtype" => "Image", "Width" => 2, "Height" => 4,
             "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
         },
-        vec![10, 60, 110, 200],
+        vec![10, 60, 110, 200, 30, 90, 150, 250],
     ));
     let image = doc.add_object(Stream::new(
         dictionary! {
