@@ -811,16 +811,21 @@ fn encode_png(w: u32, h: u32, color: png::ColorType, data: Vec<u8>) -> Option<Ve
 mod tests {
     use super::*;
 
-    fn rect_path(x0: f64, y0: f64, x1: f64, y1: f64, close: bool) -> BezPath {
+    /// A move to the first point and lines to the others, closed when `close`.
+    fn polyline(points: &[(f64, f64)], close: bool) -> BezPath {
         let mut p = BezPath::new();
-        p.move_to((x0, y0));
-        p.line_to((x1, y0));
-        p.line_to((x1, y1));
-        p.line_to((x0, y1));
+        p.move_to(points[0]);
+        for &q in &points[1..] {
+            p.line_to(q);
+        }
         if close {
             p.close_path();
         }
         p
+    }
+
+    fn rect_path(x0: f64, y0: f64, x1: f64, y1: f64, close: bool) -> BezPath {
+        polyline(&[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], close)
     }
 
     #[test]
@@ -828,30 +833,16 @@ mod tests {
         assert!(is_axis_rect(&rect_path(0.0, 0.0, 10.0, 5.0, true)));
         assert!(is_axis_rect(&rect_path(0.0, 0.0, 10.0, 5.0, false)));
         // Vertical edge first, and back to the start before closing.
-        let mut p = BezPath::new();
-        p.move_to((2.0, 1.0));
-        p.line_to((2.0, 9.0));
-        p.line_to((7.0, 9.0));
-        p.line_to((7.0, 1.0));
-        p.line_to((2.0, 1.0));
-        p.close_path();
+        let p = polyline(&[(2.0, 1.0), (2.0, 9.0), (7.0, 9.0), (7.0, 1.0), (2.0, 1.0)], true);
         assert!(is_axis_rect(&p));
         // Back to another point than the start.
         let mut p = rect_path(0.0, 0.0, 10.0, 5.0, false);
         p.line_to((1.0, 0.0));
         assert!(!is_axis_rect(&p));
         // A sheared quadrilateral, a triangle, a curve, a second subpath.
-        let mut p = BezPath::new();
-        p.move_to((0.0, 0.0));
-        p.line_to((10.0, 0.0));
-        p.line_to((11.0, 5.0));
-        p.line_to((0.0, 5.0));
+        let p = polyline(&[(0.0, 0.0), (10.0, 0.0), (11.0, 5.0), (0.0, 5.0)], false);
         assert!(!is_axis_rect(&p));
-        let mut p = BezPath::new();
-        p.move_to((0.0, 0.0));
-        p.line_to((10.0, 0.0));
-        p.line_to((10.0, 5.0));
-        p.close_path();
+        let p = polyline(&[(0.0, 0.0), (10.0, 0.0), (10.0, 5.0)], true);
         assert!(!is_axis_rect(&p));
         let mut p = BezPath::new();
         p.move_to((0.0, 0.0));
@@ -863,11 +854,7 @@ mod tests {
         p.move_to((20.0, 20.0));
         assert!(!is_axis_rect(&p));
         // Edges that are both vertical, then both horizontal: a bow tie, not a rectangle.
-        let mut p = BezPath::new();
-        p.move_to((0.0, 0.0));
-        p.line_to((0.0, 5.0));
-        p.line_to((0.0, 0.0));
-        p.line_to((10.0, 0.0));
+        let p = polyline(&[(0.0, 0.0), (0.0, 5.0), (0.0, 0.0), (10.0, 0.0)], false);
         assert!(!is_axis_rect(&p));
     }
 
