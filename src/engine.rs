@@ -64,13 +64,10 @@ impl Opened<'_> {
 
     /// The order in which the pages start: biggest first.
     fn page_order(&self) -> Vec<usize> {
-        let areas: Vec<f64> = (0..self.page_count())
-            .map(|i| match self {
-                Opened::Local(doc) => doc.page_area(i).unwrap_or(0.0),
-                Opened::Remote(file, _) => file.page_area(i),
-            })
-            .collect();
-        biggest_first(&areas)
+        match self {
+            Opened::Local(doc) => biggest_first(&doc.page_areas()),
+            Opened::Remote(file, _) => biggest_first(file.page_areas()),
+        }
     }
 }
 
@@ -82,8 +79,8 @@ impl Opened<'_> {
 /// order whatever the order of starting.
 fn biggest_first(areas: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..areas.len()).collect();
-    // A stable sort: equal areas keep page order. `total_cmp` orders every float, and
-    // areas are never NaN (an unusable geometry has area 0).
+    // A stable sort: equal areas keep page order. `total_cmp` orders every float; the
+    // areas are finite (`Document::page_areas`).
     order.sort_by(|&a, &b| areas[b].total_cmp(&areas[a]));
     order
 }

@@ -42,8 +42,8 @@ impl RemoteFile {
         self.areas.len()
     }
 
-    pub(crate) fn page_area(&self, index: usize) -> f64 {
-        self.areas.get(index).copied().unwrap_or(0.0)
+    pub(crate) fn page_areas(&self) -> &[f64] {
+        &self.areas
     }
 }
 

@@ -84,9 +84,7 @@ fn serve(input: &mut impl io::Read, output: &mut impl Write) -> io::Result<()> {
                 let opened = catch_unwind(AssertUnwindSafe(|| Document::open(bytes, &limits)));
                 let reply = match opened {
                     Ok(Ok(doc)) => {
-                        let areas = (0..doc.page_count())
-                            .map(|i| doc.page_area(i).filter(|a| a.is_finite()).unwrap_or(0.0))
-                            .collect();
+                        let areas = doc.page_areas();
                         held = Some(Held { file, doc });
                         FromWorker::Opened { areas }
                     }

@@ -140,6 +140,15 @@ impl Document {
         })
     }
 
+    /// [`Document::page_area`] of every page, in page order, each a finite number (an area
+    /// too large for an `f64` counts as 0, as an unusable geometry does), so that the
+    /// list can be sent as JSON and sorted.
+    pub fn page_areas(&self) -> Vec<f64> {
+        (0..self.page_count())
+            .map(|i| self.page_area(i).filter(|a| a.is_finite()).unwrap_or(0.0))
+            .collect()
+    }
+
     /// The frame of page `index` (from 0): its geometry and exact pixel size, without
     /// rendering.
     ///
