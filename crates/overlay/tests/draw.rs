@@ -430,17 +430,11 @@ fn a_strip_that_is_not_whole_rows_of_the_page_is_an_error() {
     );
 }
 
-#[test]
-fn the_miter_tip_of_a_sharp_corner_is_drawn() {
-    // A triangle with a 35 degree corner at (200, 100) on a 300 x 200 page, outlined 3 px
-    // wide: the miter (limit 4, tiny-skia's default) reaches 1.5 / sin(17.5 deg) = 5 px
-    // beyond the corner's outer edge; the box of the triangle grown by half the width and
-    // a pixel ends at x = 203.
-    let style = Style {
-        stroke: Color::rgba(0, 0, 0, 255),
-        stroke_width: 3.0,
-        fill: Color::rgba(0, 0, 0, 0),
-    };
+/// A triangle with a 35 degree corner at (200, 100) on a 300 x 200 page, outlined black
+/// `stroke_width` wide on white: the gray page it draws.
+fn sharp_triangle(stroke_width: f32) -> impl Fn(usize, usize) -> u8 {
+    let style =
+        Style { stroke: Color::rgba(0, 0, 0, 255), stroke_width, fill: Color::rgba(0, 0, 0, 0) };
     let (w, h) = (300.0, 200.0);
     let tan = 35f64.to_radians().tan();
     let pts = [(100.0, 100.0), (200.0, 100.0), (100.0, 100.0 + 100.0 * tan)];
@@ -454,11 +448,33 @@ fn the_miter_tip_of_a_sharp_corner_is_drawn() {
         },
         entities: None,
     };
-    let at = gray_page(&[polygon], (300, 200), style, 255);
+    gray_page(&[polygon], (300, 200), style, 255)
+}
+
+#[test]
+fn the_miter_tip_of_a_sharp_corner_is_drawn() {
+    // Outlined 3 px wide, the miter (limit 4, tiny-skia's default) reaches
+    // 1.5 / sin(17.5 deg) = 5 px beyond the corner; the box of the triangle grown by half
+    // the width and a pixel ends at x = 203.
+    let at = sharp_triangle(3.0);
     // Drawn at x 203 and 204, which a tile grown by half the width and a pixel cut off
     // (measured: 128 and 207 on row 98, 159 at (203, 99)).
     for (x, y) in [(203, 98), (204, 98), (203, 99)] {
         assert!(at(x, y) < 224, "({x}, {y}) is {}: the tip is cut off", at(x, y));
     }
     assert_eq!(at(206, 98), 255, "past the tip");
+}
+
+#[test]
+fn the_miter_tip_of_a_thick_outline_is_drawn() {
+    // Outlined 12 px wide, the miter reaches 6 / sin(17.5 deg) = 19.95 px from the corner,
+    // along the outer bisector (17.5 deg above the x axis): its tip is at (219.0, 94.0),
+    // within the miter limit (1 / sin(17.5 deg) = 3.3 < 4), so not beveled. A tile grown
+    // by the half width plus the miter limit (6 + 4 + 1 px) rather than times it would end
+    // at x = 211.
+    let at = sharp_triangle(12.0);
+    for (x, y) in [(212, 96), (214, 96), (216, 95)] {
+        assert!(at(x, y) < 128, "({x}, {y}) is {}: the tip is cut off", at(x, y));
+    }
+    assert_eq!(at(222, 93), 255, "past the tip");
 }
