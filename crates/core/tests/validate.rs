@@ -654,6 +654,43 @@ fn read_request_checks_the_size_before_reading() {
     );
 }
 
+/// A pipe has no size to check before reading: `read_request` reads at most one byte past
+/// the limit and refuses a request that has it, and reads a request of exactly the limit
+/// whole. The pipe is a FIFO fed by a thread (Unix only: `mkfifo`).
+#[cfg(unix)]
+#[test]
+fn a_piped_request_at_the_limit_and_one_past() {
+    let body: &[u8] = br#"{"items":[{"fileId":1,"annotations":[]}]}"#;
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("validate-fifo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let read_piped = |name: &str, limit: usize| {
+        let fifo = dir.join(name);
+        let _ = std::fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success(), "mkfifo {}", fifo.display());
+        let writer = {
+            let fifo = fifo.clone();
+            // The reader may stop before the end and close the pipe: the write error
+            // that gives is expected.
+            std::thread::spawn(move || std::fs::write(fifo, body).ok())
+        };
+        let options = ValidateOptions {
+            limits: Limits { max_request_bytes: limit as u64, ..Default::default() },
+            ..Default::default()
+        };
+        let result = diagram_core::read_request(&fifo, &options);
+        writer.join().unwrap();
+        result
+    };
+    let request = read_piped("at-limit", body.len()).unwrap();
+    assert_eq!(request.items.len(), 1);
+    let err = read_piped("one-past", body.len() - 1).unwrap_err();
+    assert!(
+        matches!(err, RequestError::TooLargeStream { limit } if limit == body.len() as u64 - 1),
+        "{err:?}"
+    );
+}
+
 #[test]
 fn malformed_json_message_has_no_position_twice() {
     let err =
