@@ -27,14 +27,27 @@ fn content(doc: &Document) -> PageContent<'_> {
     PageContent::new(doc, page, PngOptions::default(), Deadline::NONE)
 }
 
-/// The first page's vector layer at `decimals` within `budget`, as `auto` writes it.
+/// The first page's vector layer at `decimals` within `budget`, as `auto` writes a pass
+/// that may be retried (it reads the whole page).
 fn layer(content: &PageContent<'_>, decimals: u32, budget: usize) -> VectorLayer {
+    pass(content, decimals, budget, false)
+}
+
+/// The first page's vector layer at `decimals` within `budget`, stopping at the budget or
+/// not.
+fn pass(
+    content: &PageContent<'_>,
+    decimals: u32,
+    budget: usize,
+    stop_at_budget: bool,
+) -> VectorLayer {
     let settings = VectorSettings {
         frame: *content.frame(),
         decimals,
         grayscale: true,
         min_stroke_px: 1.0,
         budget,
+        stop_at_budget,
         detect_scan: true,
     };
     let page = content.pdf_page().unwrap();
@@ -123,4 +136,55 @@ fn an_over_budget_page_falls_back_with_the_same_warning() {
             )]
         );
     }
+}
+
+#[test]
+fn a_last_pass_stops_reading_at_the_budget() {
+    let doc_doc = open("PH-25578-P-4110006-001");
+    let doc = content(&doc_doc);
+    let full = layer(&doc, 1, usize::MAX);
+    let budget = 100_000;
+    let read_on = pass(&doc, 1, budget, false);
+    let stopped = pass(&doc, 1, budget, true);
+    assert!(!read_on.stopped && stopped.stopped && stopped.over_budget);
+    assert_eq!(read_on.calls, full.calls);
+    // Interrupts are polled every 256 content operators: the pass ends within a few
+    // hundred calls of the cut, far before the page's end.
+    assert!(
+        stopped.calls < read_on.written + 1_000 && stopped.calls * 10 < full.calls,
+        "{} calls, {} written before the cut, {} in all",
+        stopped.calls,
+        read_on.written,
+        full.calls
+    );
+    // What was written up to the cut is the same.
+    assert_eq!(stopped.markup, read_on.markup);
+    // Within the budget nothing stops.
+    let within = pass(&doc, 1, usize::MAX, true);
+    assert!(!within.stopped && !within.over_budget);
+    assert_eq!(within.markup, full.markup);
+}
+
+#[test]
+fn a_retry_that_does_not_fit_falls_back_with_the_budget_warning() {
+    // A budget between the 1-decimal size (89 % of the 2-decimal one on this sheet) and
+    // 0.6 times the 2-decimal size: the retry is tried, stops at the budget, and the page
+    // falls back to the PNG with the same warning as when no retry is tried.
+    let sheet_doc = open("PH-25578-P-4110010-001");
+    let sheet = content(&sheet_doc);
+    let two = layer(&sheet, 2, usize::MAX).markup.len();
+    let one = layer(&sheet, 1, usize::MAX).markup.len();
+    let options = SvgOptions { max_vector_bytes: two * 8 / 10, ..Default::default() };
+    assert!(one > options.max_vector_bytes, "{one} of {two}");
+    assert!(!retry_hopeless(&layer(&sheet, 2, options.max_vector_bytes), &options));
+    let page = write(&sheet, &options);
+    assert_eq!(page.layer, LayerKind::Raster);
+    let limit = format!("{:.1}", options.max_vector_bytes as f64 / 1e6);
+    assert_eq!(
+        page.warnings,
+        [format!(
+            "the page is embedded as an image because its vector drawing is larger than the \
+             {limit} MB limit for SVG page layers"
+        )]
+    );
 }

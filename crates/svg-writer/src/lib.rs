@@ -109,8 +109,10 @@ pub struct SvgOptions {
     pub page_layer: PageLayerMode,
     /// The largest vector page layer `auto` keeps, in bytes; past it the layer is written
     /// again at one decimal fewer (unless the first pass shows it cannot fit either), then
-    /// replaced by the page PNG. A pass stops writing as soon as it passes this size; the
-    /// rest of the page is only checked for scans and unsupported features. Default: 6 MiB
+    /// replaced by the page PNG. A pass stops writing as soon as it passes this size; a
+    /// first pass that may be retried reads the rest of the page only to count its calls
+    /// and check it for scans and unsupported features, and the last pass stops reading
+    /// there too. Default: 6 MiB
     /// (6,291,456), which on the Valhall set keeps every vector sheet but the dense A4
     /// one vector, with a median SVG under 2 MB.
     pub max_vector_bytes: usize,
@@ -325,12 +327,15 @@ fn vector_markup(
     let frame = source.frame();
     let deadline = source.deadline();
     let auto = options.page_layer == PageLayerMode::Auto;
-    let settings = |decimals| VectorSettings {
+    // A retry at one decimal fewer is possible only after a first pass at more than 0.
+    let may_retry = auto && options.decimals > 0;
+    let settings = |decimals, stop_at_budget| VectorSettings {
         frame: *frame,
         decimals,
         grayscale: scene.colors().is_gray(),
         min_stroke_px: options.min_stroke_px,
         budget: if auto { options.max_vector_bytes } else { usize::MAX },
+        stop_at_budget,
         detect_scan: auto,
     };
     // Fonts and images parsed by the first pass serve the retry too.
@@ -339,21 +344,31 @@ fn vector_markup(
     // same streams and images.
     // Each pass records the interpreter's reports anew in the source's report, if it has
     // one (the engine's, to skip the render of a page that needs no pixels).
-    let pass = |decimals| {
+    let pass = |decimals, stop_at_budget| {
         source.clear_report();
         let sink = source.warning_sink();
         source
-            .within_budget(|| vector_layer(page, settings(decimals), &cache, deadline, sink))
+            .within_budget(|| {
+                vector_layer(page, settings(decimals, stop_at_budget), &cache, deadline, sink)
+            })
             .map_err(SvgError::OverBudget)?
             .ok_or(SvgError::TimedOut)
     };
-    let mut layer: VectorLayer = pass(options.decimals)?;
+    // A pass after which nothing else is tried stops at the budget: past it the layer is
+    // the page PNG whatever the rest holds. A first pass that may be retried reads on, to
+    // count the calls the retry's estimate extrapolates from.
+    let mut layer: VectorLayer = pass(options.decimals, !may_retry)?;
     if layer.scan {
         // The page is essentially one image: the PNG is that image, rendered.
         return Ok(None);
     }
-    if auto && layer.over_budget && options.decimals > 0 && !retry_hopeless(&layer, options) {
-        layer = pass(options.decimals - 1)?;
+    if may_retry && layer.over_budget && !retry_hopeless(&layer, options) {
+        let first = layer;
+        layer = pass(options.decimals - 1, true)?;
+        if layer.stopped {
+            // The first pass read the whole page: what it found unsupported holds.
+            layer.unsupported = first.unsupported;
+        }
     }
     let approximated: Vec<&str> = layer.unsupported.iter().copied().collect();
     if auto && !approximated.is_empty() {

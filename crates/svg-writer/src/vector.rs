@@ -17,6 +17,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use diagram_core::{Deadline, PageFrame};
@@ -41,6 +43,10 @@ pub(crate) struct VectorSettings {
     pub(crate) min_stroke_px: f64,
     /// Stop writing once the layer is this many bytes long.
     pub(crate) budget: usize,
+    /// Whether interpretation stops too once the budget is reached (when nothing after
+    /// this pass needs the calls counted past it); else the rest of the page is still
+    /// read, for the size estimate and the scan and feature checks.
+    pub(crate) stop_at_budget: bool,
     /// Whether an image covering half the page or more marks the page as a scan (and is
     /// then not decoded).
     pub(crate) detect_scan: bool,
@@ -61,6 +67,9 @@ pub(crate) struct VectorLayer {
     /// How many of them were written out; once the budget is reached the rest are only
     /// inspected for the scan and unsupported-feature checks, never formatted.
     pub(crate) written: usize,
+    /// Whether interpretation stopped at the budget ([`VectorSettings::stop_at_budget`]):
+    /// `calls`, `scan` and `unsupported` then cover the page only up to there.
+    pub(crate) stopped: bool,
 }
 
 /// The share of the page (0.5) that one image must cover for `auto` to treat the page as
@@ -80,19 +89,26 @@ pub(crate) fn vector_layer<'a>(
     let initial = Affine::new([t.a, t.b, t.c, t.d, t.e, t.f]);
     let size = settings.frame.size();
     let bbox = Rect::new(0.0, 0.0, size.width() as f64, size.height() as f64);
-    // Past the deadline the interpreter stops between content operators.
+    // Past the deadline, or past the budget when the pass is to stop there, the
+    // interpreter stops between content operators.
+    let stop = Arc::new(AtomicBool::new(false));
     let interpreter = InterpreterSettings {
-        interrupt: std::sync::Arc::new(move || deadline.passed()),
+        interrupt: Arc::new({
+            let stop = stop.clone();
+            move || deadline.passed() || stop.load(Ordering::Relaxed)
+        }),
         warning_sink,
         ..InterpreterSettings::default()
     };
     let mut context = Context::new(initial, bbox, cache, page.xref(), interpreter);
-    let mut device = SvgDevice::new(settings);
+    let mut device = SvgDevice::new(settings, stop.clone());
     interpret_page(page, &mut context, &mut device);
-    if context.interrupted() || deadline.passed() {
+    if deadline.passed() || (context.interrupted() && !stop.load(Ordering::Relaxed)) {
         return None;
     }
-    Some(device.finish())
+    let mut layer = device.finish();
+    layer.stopped = context.interrupted();
+    Some(layer)
 }
 
 struct Pending {
@@ -144,10 +160,13 @@ struct SvgDevice {
     unsupported: BTreeSet<&'static str>,
     calls: usize,
     written: usize,
+    /// Set once the budget is reached if [`VectorSettings::stop_at_budget`]: the
+    /// interpreter's interrupt hook reads it.
+    stop: Arc<AtomicBool>,
 }
 
 impl SvgDevice {
-    fn new(s: VectorSettings) -> Self {
+    fn new(s: VectorSettings, stop: Arc<AtomicBool>) -> Self {
         let mut body = String::new();
         let _ = write!(
             body,
@@ -168,6 +187,7 @@ impl SvgDevice {
             unsupported: BTreeSet::new(),
             calls: 0,
             written: 0,
+            stop,
         }
     }
 
@@ -188,6 +208,7 @@ impl SvgDevice {
             unsupported: self.unsupported,
             calls: self.calls,
             written: self.written,
+            stopped: false,
         }
     }
 
@@ -195,6 +216,9 @@ impl SvgDevice {
         let pending = self.pending.as_ref().map_or(0, |p| p.d.d.len() + p.attrs.len());
         if !self.over_budget && self.body.len() + self.defs.len() + pending > self.s.budget {
             self.over_budget = true;
+            if self.s.stop_at_budget {
+                self.stop.store(true, Ordering::Relaxed);
+            }
         }
         self.over_budget
     }
