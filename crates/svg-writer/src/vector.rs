@@ -32,7 +32,7 @@ use hayro::hayro_interpret::{
     StrokeProps, WarningSinkFn,
 };
 
-use crate::num::{num, PathData};
+use crate::num::{num, push_num, PathData};
 
 /// How the vector layer is written.
 #[derive(Debug, Clone, Copy)]
@@ -245,7 +245,7 @@ impl SvgDevice {
     fn flush(&mut self) {
         if let Some(p) = self.pending.take() {
             self.open_groups();
-            let _ = write!(self.body, "\n<path d=\"{}\"{}/>", p.d.d, p.attrs);
+            push_path(&mut self.body, &p.d.d, &p.attrs);
         }
     }
 
@@ -275,7 +275,7 @@ impl SvgDevice {
                     self.pending = Some(Pending { attrs, d });
                 } else {
                     self.open_groups();
-                    let _ = write!(self.body, "\n<path d=\"{}\"{}/>", d.d, attrs);
+                    push_path(&mut self.body, &d.d, &attrs);
                 }
             }
         }
@@ -332,10 +332,14 @@ impl SvgDevice {
     fn fill_attrs(&mut self, attrs: &mut String, paint: &Paint<'_>, rule: FillRule) {
         let (rgb, alpha) = self.color(paint);
         if rgb != [0, 0, 0] {
-            let _ = write!(attrs, " fill=\"{}\"", hex(rgb));
+            attrs.push_str(" fill=\"");
+            push_hex(attrs, rgb);
+            attrs.push('"');
         }
         if alpha < 1.0 {
-            let _ = write!(attrs, " fill-opacity=\"{}\"", num(alpha as f64, 3));
+            attrs.push_str(" fill-opacity=\"");
+            push_num(attrs, alpha as f64, 3);
+            attrs.push('"');
         }
         if rule == FillRule::EvenOdd {
             attrs.push_str(" fill-rule=\"evenodd\"");
@@ -360,9 +364,15 @@ impl SvgDevice {
             false => self.s.min_stroke_px,
         };
         let width = (stroke.line_width as f64 * scale).max(min);
-        let _ = write!(attrs, " stroke=\"{}\" stroke-width=\"{}\"", hex(rgb), num(width, 2));
+        attrs.push_str(" stroke=\"");
+        push_hex(attrs, rgb);
+        attrs.push_str("\" stroke-width=\"");
+        push_num(attrs, width, 2);
+        attrs.push('"');
         if alpha < 1.0 {
-            let _ = write!(attrs, " stroke-opacity=\"{}\"", num(alpha as f64, 3));
+            attrs.push_str(" stroke-opacity=\"");
+            push_num(attrs, alpha as f64, 3);
+            attrs.push('"');
         }
         match stroke.line_cap {
             Cap::Butt => {}
@@ -561,12 +571,26 @@ fn is_axis_rect(path: &BezPath) -> bool {
     vertical_first || horizontal_first
 }
 
-fn hex([r, g, b]: [u8; 3]) -> String {
+/// Writes an sRGB colour as `#rgb` when each channel's two hex digits are the same, else
+/// as `#rrggbb`.
+fn push_hex(out: &mut String, [r, g, b]: [u8; 3]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digit = |v: u8| DIGITS[v as usize & 15] as char;
+    out.push('#');
     if r >> 4 == r & 15 && g >> 4 == g & 15 && b >> 4 == b & 15 {
-        format!("#{:x}{:x}{:x}", r & 15, g & 15, b & 15)
+        out.extend([digit(r), digit(g), digit(b)]);
     } else {
-        format!("#{r:02x}{g:02x}{b:02x}")
+        out.extend([r, g, b].into_iter().flat_map(|v| [digit(v >> 4), digit(v)]));
     }
+}
+
+/// Writes a `<path>` element on a line of its own.
+fn push_path(out: &mut String, d: &str, attrs: &str) {
+    out.push_str("\n<path d=\"");
+    out.push_str(d);
+    out.push('"');
+    out.push_str(attrs);
+    out.push_str("/>");
 }
 
 fn append_path(d: &mut PathData, path: &BezPath, t: Affine) {
@@ -850,6 +874,22 @@ mod tests {
 
     fn rect_path(x0: f64, y0: f64, x1: f64, y1: f64, close: bool) -> BezPath {
         polyline(&[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], close)
+    }
+
+    #[test]
+    fn colours_are_written_short_when_each_channel_repeats_its_digit() {
+        let hex = |rgb| {
+            let mut out = String::new();
+            push_hex(&mut out, rgb);
+            out
+        };
+        assert_eq!(hex([0x11, 0x22, 0x33]), "#123");
+        assert_eq!(hex([0xff, 0xff, 0xff]), "#fff");
+        assert_eq!(hex([0x00, 0x00, 0x00]), "#000");
+        assert_eq!(hex([0x12, 0x22, 0x33]), "#122233");
+        assert_eq!(hex([0x11, 0x21, 0x33]), "#112133");
+        assert_eq!(hex([0x11, 0x22, 0x3a]), "#11223a");
+        assert_eq!(hex([0x0a, 0xb0, 0xfe]), "#0ab0fe");
     }
 
     #[test]
