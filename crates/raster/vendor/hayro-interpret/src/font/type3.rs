@@ -1,7 +1,10 @@
+// diagram-convert patch: decoded glyph programs are cached (PATCHES.md).
+use crate::cache::CacheKey;
 use crate::context::Context;
 use crate::device::Device;
 use crate::font::{GlyphRun, Type3Glyph, UNITS_PER_EM};
 use crate::interpret::state::TextState;
+use crate::util::hash128;
 use crate::x_object::soft_mask::SoftMask;
 use crate::{BlendMode, interpret};
 use crate::{ClipPath, DrawMode, DrawProps, ImageDrawProps};
@@ -11,6 +14,7 @@ use hayro_syntax::content::ops::TypedInstruction;
 use hayro_syntax::object::dict::keys::RESOURCES;
 use hayro_syntax::page::Resources;
 use kurbo::{Affine, BezPath};
+use std::sync::Arc;
 
 pub(crate) fn render_glyph<'a>(
     glyph: &Type3Glyph<'a>,
@@ -36,7 +40,20 @@ pub(crate) fn render_glyph<'a>(
     state.text_state = TextState::default();
 
     let program = glyph.glyph.program()?;
-    let decoded = program.decoded_data().ok()?;
+    // diagram-convert patch: decoded glyph programs are cached (PATCHES.md). A glyph is
+    // drawn once per occurrence, and its stream was inflated anew each time.
+    let key = hash128(&("diagram-convert type3 glyph program", program.cache_key()));
+    let decode = || {
+        program
+            .decoded_data()
+            .ok()
+            .map(|d| Arc::<[u8]>::from(d.as_ref()))
+    };
+    let decoded: Arc<[u8]> = match glyph.cache.object_cache.get_or_insert_with(key, decode) {
+        Some(decoded) => decoded,
+        // Also when the key held a value of another type: decoded as before, uncached.
+        None => decode()?,
+    };
     let iter = TypedIter::new(decoded.as_ref());
 
     let is_shape_glyph = {
