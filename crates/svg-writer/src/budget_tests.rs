@@ -10,7 +10,10 @@ use diagram_raster::{Document, PageContent, PngOptions, RenderOptions};
 use hayro::hayro_interpret::InterpreterCache;
 
 use crate::vector::{vector_layer, VectorLayer, VectorSettings};
-use crate::{retry_hopeless, write_svg, LayerKind, PageLayerMode, SvgOptions};
+use crate::{
+    first_pass_stops_at_budget, may_retry, retry_hopeless, write_svg, LayerKind, PageLayerMode,
+    SvgOptions,
+};
 
 fn open(name: &str) -> Document {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -187,4 +190,16 @@ fn a_retry_that_does_not_fit_falls_back_with_the_budget_warning() {
              {limit} MB limit for SVG page layers"
         )]
     );
+}
+
+#[test]
+fn only_a_first_pass_that_may_be_retried_reads_past_the_budget() {
+    let auto = |decimals| SvgOptions { decimals, ..Default::default() };
+    assert!(may_retry(&auto(2)) && may_retry(&auto(1)));
+    assert!(!may_retry(&auto(0)), "no decimal to drop");
+    assert!(!first_pass_stops_at_budget(&auto(2)));
+    assert!(first_pass_stops_at_budget(&auto(0)));
+    for page_layer in [PageLayerMode::Vector, PageLayerMode::Raster] {
+        assert!(!may_retry(&SvgOptions { page_layer, ..Default::default() }), "{page_layer:?}");
+    }
 }

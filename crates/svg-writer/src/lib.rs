@@ -327,8 +327,7 @@ fn vector_markup(
     let frame = source.frame();
     let deadline = source.deadline();
     let auto = options.page_layer == PageLayerMode::Auto;
-    // A retry at one decimal fewer is possible only after a first pass at more than 0.
-    let may_retry = auto && options.decimals > 0;
+    let may_retry = may_retry(options);
     let settings = |decimals, stop_at_budget| VectorSettings {
         frame: *frame,
         decimals,
@@ -357,7 +356,7 @@ fn vector_markup(
     // A pass after which nothing else is tried stops at the budget: past it the layer is
     // the page PNG whatever the rest holds. A first pass that may be retried reads on, to
     // count the calls the retry's estimate extrapolates from.
-    let mut layer: VectorLayer = pass(options.decimals, !may_retry)?;
+    let mut layer: VectorLayer = pass(options.decimals, first_pass_stops_at_budget(options))?;
     if layer.scan {
         // The page is essentially one image: the PNG is that image, rendered.
         return Ok(None);
@@ -393,6 +392,20 @@ fn vector_markup(
         ));
     }
     Ok(Some(layer.markup))
+}
+
+/// Whether a vector layer over the budget may be written again at one decimal fewer:
+/// in `auto` (the only mode with a budget), after a first pass at more than 0 decimals.
+fn may_retry(options: &SvgOptions) -> bool {
+    options.page_layer == PageLayerMode::Auto && options.decimals > 0
+}
+
+/// Whether the first vector pass stops reading the page at the budget: when no retry may
+/// follow, since the page PNG then replaces the layer whatever the rest holds; a pass
+/// that may be retried reads on, to count the calls the retry's estimate extrapolates
+/// from.
+fn first_pass_stops_at_budget(options: &SvgOptions) -> bool {
+    !may_retry(options)
 }
 
 /// The share of its size (0.6) that a vector layer keeps, at most, when written at one

@@ -103,9 +103,10 @@ pub(crate) fn vector_layer<'a>(
     let mut context = Context::new(initial, bbox, cache, page.xref(), interpreter);
     let mut device = SvgDevice::new(settings, stop.clone());
     interpret_page(page, &mut context, &mut device);
-    if deadline.passed() || (context.interrupted() && !stop.load(Ordering::Relaxed)) {
+    if deadline.passed() {
         return None;
     }
+    // Interrupted with the deadline not passed: stopped at the budget.
     let mut layer = device.finish();
     layer.stopped = context.interrupted();
     Some(layer)

@@ -323,6 +323,50 @@ fn vector_layer_of(content: &str) -> String {
 }
 
 #[test]
+fn translucent_fills_and_strokes_carry_their_opacity() {
+    let attrs = |layer: &str| {
+        let path = &layer[layer.find("<path ").expect("a path")..];
+        path[..path.find("/>").unwrap()].to_string()
+    };
+    let fill = attrs(&vector_layer_of("/Half gs 10 10 50 50 re f"));
+    // 0.5 as hayro's 8-bit alpha: 128 / 255.
+    assert!(fill.contains(" fill-opacity=\".502\""), "{fill}");
+    let opaque = attrs(&vector_layer_of("10 10 50 50 re f"));
+    assert!(!opaque.contains("opacity"), "{opaque}");
+    let stroke = attrs(&vector_layer_of("/HalfStroke gs 2 w 10 10 50 50 re S"));
+    assert!(stroke.contains(" stroke-opacity=\".502\""), "{stroke}");
+    assert!(!stroke.contains("fill-opacity"), "{stroke}");
+    let opaque = attrs(&vector_layer_of("2 w 10 10 50 50 re S"));
+    assert!(!opaque.contains("opacity"), "{opaque}");
+}
+
+#[test]
+fn a_page_just_over_the_budget_at_zero_decimals_falls_back_without_a_retry() {
+    // 200 squares: a layer of a few kB, whose budget one tenth under its size does not
+    // make a retry hopeless (0.6 of the estimate fits), yet there is no decimal to drop.
+    let squares: String =
+        (0..200).map(|i| format!("{} {} 4 4 re f\n", 5 * (i % 40), 5 * (i / 40))).collect();
+    let doc = open(make_pdf(&PdfPage {
+        media: [0.0, 0.0, 200.0, 100.0],
+        crop: None,
+        rotate: 0,
+        user_unit: None,
+        content: &squares,
+    }));
+    let content = common::content(&doc, 0, ColorMode::Gray);
+    let scene = Scene::build(&[], 1, content.frame(), ColorMode::Gray, &OverlayOptions::default());
+    let whole = SvgOptions { decimals: 0, ..Default::default() };
+    let svg = String::from_utf8(write_svg(&scene, &content, &whole).unwrap().svg).unwrap();
+    let layer = &svg
+        [svg.find("data-layer=\"vector\">").unwrap()..svg.find("<g id=\"annotations\"").unwrap()];
+    assert!(layer.len() > 4_000, "{}", layer.len());
+    let options = SvgOptions { max_vector_bytes: layer.len() * 9 / 10, ..whole };
+    let page = write_svg(&scene, &content, &options).unwrap();
+    assert_eq!(page.layer, LayerKind::Raster);
+    assert!(page.warnings[0].contains("larger than the 0.0 MB limit"), "{:?}", page.warnings);
+}
+
+#[test]
 fn a_transparency_group_is_written_around_what_it_draws() {
     // hayro draws an inline image inside a group; the group's tag is written with its
     // first drawing.

@@ -63,12 +63,15 @@ pub fn make_pdf(spec: &PdfPage) -> Arc<[u8]> {
         "Parent" => pages_id,
         "Contents" => content_id,
         // Helvetica as /F1 and the Type 3 font as /F3, for pages with text; /Im1; /Half,
-        // a fill opacity of 0.5.
+        // a fill opacity of 0.5, and /HalfStroke, a stroke opacity of 0.5.
         "Resources" => dictionary! { "Font" => dictionary! {
             "F1" => dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" },
             "F3" => type3,
         }, "XObject" => dictionary! { "Im1" => image },
-        "ExtGState" => dictionary! { "Half" => dictionary! { "ca" => Object::Real(0.5) } } },
+        "ExtGState" => dictionary! {
+            "Half" => dictionary! { "ca" => Object::Real(0.5) },
+            "HalfStroke" => dictionary! { "CA" => Object::Real(0.5) },
+        } },
         "MediaBox" => rect(spec.media),
         "Rotate" => spec.rotate,
     };
