@@ -231,3 +231,28 @@ fn show_duration(d: Duration) -> String {
         format!("{} ms", d.as_millis())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_are_named_and_a_kill_is_a_stop() {
+        let crashed = |which: &str| format!("crashed its worker process ({which})");
+        for (signal, name) in [
+            (4, "SIGILL"),
+            (6, "SIGABRT"),
+            (7, "SIGBUS"),
+            (8, "SIGFPE"),
+            (11, "SIGSEGV"),
+            (15, "SIGTERM"),
+        ] {
+            assert_eq!(signal_message(signal), crashed(&format!("signal {signal}, {name}")));
+        }
+        assert_eq!(signal_message(5), crashed("signal 5"));
+        assert_eq!(
+            signal_message(9),
+            "was stopped: its worker process was killed (signal 9, SIGKILL)"
+        );
+    }
+}

@@ -237,6 +237,21 @@ mod tests {
     }
 
     #[test]
+    fn times_are_the_clock_s_and_the_grayscale_flag_is_kept() {
+        let ms = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap().as_millis() as i64;
+        let before = ms(SystemTime::now());
+        let job = JobHandle::new(request(), false);
+        let after = ms(SystemTime::now());
+        let created = job.snapshot().created_time;
+        assert!(before <= created && created <= after, "{before} <= {created} <= {after}");
+        assert!(!job.grayscale());
+        assert_eq!(job.colors(), diagram_core::ColorMode::Rgb);
+        let gray = JobHandle::new(request(), true);
+        assert!(gray.grayscale());
+        assert_eq!(gray.colors(), diagram_core::ColorMode::Gray);
+    }
+
+    #[test]
     fn ids_are_unique_and_exact_in_json_numbers() {
         let a = JobHandle::new(request(), true).id();
         let b = JobHandle::new(request(), true).id();

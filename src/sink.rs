@@ -172,3 +172,19 @@ impl Sink for MemorySink {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_page_holds_the_url_of_each_format() {
+        let page = StoredPage::new()
+            .with_url(OutputFormat::Png, "file:///out/page-1.png")
+            .with_url(OutputFormat::Svg, "file:///out/page-1.svg");
+        assert_eq!(page.url(OutputFormat::Png), Some("file:///out/page-1.png"));
+        assert_eq!(page.url(OutputFormat::Svg), Some("file:///out/page-1.svg"));
+        assert_eq!(page.url(OutputFormat::Dzi), None);
+        assert_eq!(StoredPage::new().urls.len(), 0);
+    }
+}
