@@ -353,9 +353,6 @@ fn vector_markup(
             .map_err(SvgError::OverBudget)?
             .ok_or(SvgError::TimedOut)
     };
-    // A pass after which nothing else is tried stops at the budget: past it the layer is
-    // the page PNG whatever the rest holds. A first pass that may be retried reads on, to
-    // count the calls the retry's estimate extrapolates from.
     let mut layer: VectorLayer = pass(options.decimals, first_pass_stops_at_budget(options))?;
     if layer.scan {
         // The page is essentially one image: the PNG is that image, rendered.

@@ -338,9 +338,7 @@ impl SvgDevice {
             attrs.push('"');
         }
         if alpha < 1.0 {
-            attrs.push_str(" fill-opacity=\"");
-            push_num(attrs, alpha as f64, 3);
-            attrs.push('"');
+            push_num_attr(attrs, "fill-opacity", alpha as f64, 3);
         }
         if rule == FillRule::EvenOdd {
             attrs.push_str(" fill-rule=\"evenodd\"");
@@ -367,13 +365,10 @@ impl SvgDevice {
         let width = (stroke.line_width as f64 * scale).max(min);
         attrs.push_str(" stroke=\"");
         push_hex(attrs, rgb);
-        attrs.push_str("\" stroke-width=\"");
-        push_num(attrs, width, 2);
         attrs.push('"');
+        push_num_attr(attrs, "stroke-width", width, 2);
         if alpha < 1.0 {
-            attrs.push_str(" stroke-opacity=\"");
-            push_num(attrs, alpha as f64, 3);
-            attrs.push('"');
+            push_num_attr(attrs, "stroke-opacity", alpha as f64, 3);
         }
         match stroke.line_cap {
             Cap::Butt => {}
@@ -583,6 +578,15 @@ fn push_hex(out: &mut String, [r, g, b]: [u8; 3]) {
     } else {
         out.extend([r, g, b].into_iter().flat_map(|v| [digit(v >> 4), digit(v)]));
     }
+}
+
+/// Writes the attribute ` name="v"`, `v` at `decimals` places.
+fn push_num_attr(out: &mut String, name: &str, v: f64, decimals: u32) {
+    out.push(' ');
+    out.push_str(name);
+    out.push_str("=\"");
+    push_num(out, v, decimals);
+    out.push('"');
 }
 
 /// Writes a `<path>` element on a line of its own.
