@@ -39,8 +39,24 @@ def test_another_python_thread_makes_progress_while_convert_runs(isolation):
 
 def test_ctrl_c_cancels_the_conversion_and_raises_keyboard_interrupt(tmp_path):
     names = sorted(p.name for p in VALHALL.glob("PH-*.pdf"))
+    assert len(names) == 10
     req = {"items": [{"fileExternalId": n, "annotations": []} for n in names]}
     out = tmp_path / "out"
+    # Every file after the first is a named pipe, fed only once Ctrl-C has been handled:
+    # the job cannot end before the signal lands, however fast or loaded the machine.
+    files = {names[0]: str(VALHALL / names[0])}
+    pipes = {}
+    for n in names[1:]:
+        pipe = tmp_path / n
+        os.mkfifo(pipe)
+        files[n] = str(pipe)
+        pipes[pipe] = (VALHALL / n).read_bytes()
+
+    handled = threading.Event()
+
+    def on_sigint(signum, frame):
+        handled.set()
+        raise KeyboardInterrupt
 
     def interrupt_after_first_page():
         # Ctrl-C once the first page is written, as a user would press it.
@@ -48,19 +64,35 @@ def test_ctrl_c_cancels_the_conversion_and_raises_keyboard_interrupt(tmp_path):
             if stop.wait(0.01):
                 return
         os.kill(os.getpid(), signal.SIGINT)
+        handled.wait(60)
+        # Then feed whichever pipe the engine opens, until `convert` returns.
+        while not stop.is_set():
+            for pipe, data in list(pipes.items()):
+                try:
+                    fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError:  # no reader yet (ENXIO)
+                    continue
+                os.set_blocking(fd, True)
+                with os.fdopen(fd, "wb") as w:
+                    w.write(data)
+                del pipes[pipe]
+            stop.wait(0.01)
 
+    previous = signal.signal(signal.SIGINT, on_sigint)
     stop = threading.Event()
     watcher = threading.Thread(target=interrupt_after_first_page)
     watcher.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            dc.convert(req, VALHALL, out, dpi=100, threads=1)
+            dc.convert(req, files, out, dpi=100, threads=1)
     finally:
         stop.set()
         watcher.join()
+        signal.signal(signal.SIGINT, previous)
+    assert handled.is_set()
     written = list(out.glob("*/page-*.png"))
-    assert len(names) == 10
     assert 1 <= len(written) < len(names), "the job stopped early: pages after the interrupt were not converted"
+    assert len(pipes) >= len(names) - 2, "files after the interrupt were not even opened"
     assert not (out / "job.json").exists() or '"the job was cancelled"' in (out / "job.json").read_text()
     # The converter is usable afterwards.
     again = dc.convert({"items": req["items"][:1]}, VALHALL, dpi=30, threads=1)
