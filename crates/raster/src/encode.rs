@@ -5,8 +5,9 @@
 //! time stamp, no text chunk, the same output on every run and thread count.
 //!
 //! # Why fdeflate with the Paeth filter
-//! The default, [`PngCompression::Fast`] (the `fdeflate` crate's ultra-fast DEFLATE) with
-//! [`PngFilter::Paeth`], was picked on the pages of `../shared/fixtures/valhall/` rendered
+//! The default, [`PngCompression::Fast`] (the `fdeflate` crate's ultra-fast DEFLATE
+//! format, written here in segments that may be compressed in parallel: `segments.rs`)
+//! with [`PngFilter::Paeth`], was picked on the pages of `../shared/fixtures/valhall/` rendered
 //! by hayro at 150 DPI. The goal for gray pages (the default): encoding costs at most a
 //! quarter of rendering the page, with a file no larger than
 //! `pdftoppm -r 150 -gray -png` writes (1,690,823 bytes for the A0 sheet
@@ -50,6 +51,9 @@
 use std::io::Write;
 
 use diagram_core::ColorMode;
+use rayon::prelude::*;
+
+mod segments;
 
 use crate::PageImage;
 
@@ -207,10 +211,18 @@ const IDAT_BYTES: usize = 1 << 20;
 /// # Ok::<(), diagram_raster::EncodeError>(())
 /// ```
 pub struct PngStream {
-    stream: png::StreamWriter<'static, SharedBuffer>,
-    out: SharedBuffer,
+    inner: Inner,
     row_bytes: usize,
     rows_left: u64,
+}
+
+/// Who writes a [`PngStream`]'s bytes.
+enum Inner {
+    /// [`PngCompression::Fast`] with a fixed filter, the default: segments of rows that
+    /// may be encoded in parallel (`segments.rs`).
+    Segments(Box<SegmentWriter>),
+    /// Any other setting: the `png` crate.
+    Png { stream: Box<png::StreamWriter<'static, SharedBuffer>>, out: SharedBuffer },
 }
 
 impl std::fmt::Debug for PngStream {
@@ -231,15 +243,35 @@ impl PngStream {
         colors: ColorMode,
         options: &PngOptions,
     ) -> Result<Self, EncodeError> {
-        let out = SharedBuffer::default();
-        let writer = header(out.clone(), width, height, colors, options)?;
-        let stream = writer.into_stream_writer_with_size(IDAT_BYTES).map_err(EncodeError::Png)?;
-        Ok(Self {
-            stream,
-            out,
-            row_bytes: width as usize * colors.channels(),
-            rows_left: height as u64,
-        })
+        let row_bytes = width as usize * colors.channels();
+        let segmented = options.compression == PngCompression::Fast
+            && options.filter != PngFilter::Adaptive
+            && width > 0
+            && height > 0
+            && width <= i32::MAX as u32
+            && height <= i32::MAX as u32;
+        let inner = if segmented {
+            Inner::Segments(Box::new(SegmentWriter::new(width, height, colors, options.filter)))
+        } else {
+            let out = SharedBuffer::default();
+            let writer = header(out.clone(), width, height, colors, options)?;
+            let stream =
+                writer.into_stream_writer_with_size(IDAT_BYTES).map_err(EncodeError::Png)?;
+            Inner::Png { stream: Box::new(stream), out }
+        };
+        Ok(Self { inner, row_bytes, rows_left: height as u64 })
+    }
+
+    /// Whether the rows of each [`PngStream::write_rows`] call are filtered and
+    /// compressed in parallel on the calling thread's rayon pool (only with the default
+    /// compression and a fixed filter; other settings encode on the calling thread).
+    /// The bytes are the same either way. Default: `false`. A page with helper threads
+    /// turns it on, its rows then reach the encoder on the page's pool.
+    pub fn parallel(mut self, parallel: bool) -> Self {
+        if let Inner::Segments(w) = &mut self.inner {
+            w.parallel = parallel;
+        }
+        self
     }
 
     /// Appends whole rows, top first, without padding: a multiple of the row length
@@ -249,7 +281,12 @@ impl PngStream {
         if !rows.len().is_multiple_of(self.row_bytes.max(1)) || count > self.rows_left {
             return Err(EncodeError::Rows { bytes: rows.len(), row_bytes: self.row_bytes });
         }
-        self.stream.write_all(rows).map_err(|e| EncodeError::Png(e.into()))?;
+        match &mut self.inner {
+            Inner::Segments(w) => w.write_rows(rows),
+            Inner::Png { stream, .. } => {
+                stream.write_all(rows).map_err(|e| EncodeError::Png(e.into()))?
+            }
+        }
         self.rows_left -= count;
         Ok(())
     }
@@ -264,9 +301,144 @@ impl PngStream {
         if self.rows_left > 0 {
             return Err(EncodeError::MissingRows(self.rows_left));
         }
-        self.stream.finish().map_err(EncodeError::Png)?;
-        Ok(self.out.take())
+        match self.inner {
+            Inner::Segments(w) => Ok(w.finish()),
+            Inner::Png { stream, out } => {
+                stream.finish().map_err(EncodeError::Png)?;
+                Ok(out.take())
+            }
+        }
     }
+}
+
+/// The filtered bytes of a segment (see `segments.rs`): about 256 KiB, whole rows.
+const SEGMENT_BYTES: usize = 256 << 10;
+
+/// A PNG of [`PngCompression::Fast`] and a fixed filter, written a segment of rows at a
+/// time.
+struct SegmentWriter {
+    /// The PNG up to its last whole `IDAT` chunk.
+    png: Vec<u8>,
+    /// The zlib stream after that.
+    zlib: segments::Bits,
+    /// The Adler-32 of the filtered bytes so far.
+    adler: u32,
+    /// The last row encoded (zeros before the first).
+    above: Vec<u8>,
+    /// Rows of a segment not yet full.
+    pending: Vec<u8>,
+    segment_rows: usize,
+    row_bytes: usize,
+    bpp: usize,
+    filter: PngFilter,
+    parallel: bool,
+}
+
+impl SegmentWriter {
+    fn new(width: u32, height: u32, colors: ColorMode, filter: PngFilter) -> Self {
+        let bpp = colors.channels();
+        let row_bytes = width as usize * bpp;
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = [0u8; 13];
+        ihdr[..4].copy_from_slice(&width.to_be_bytes());
+        ihdr[4..8].copy_from_slice(&height.to_be_bytes());
+        ihdr[8] = 8;
+        ihdr[9] = if colors.is_gray() { 0 } else { 2 };
+        write_chunk(&mut png, b"IHDR", &ihdr);
+        Self {
+            png,
+            zlib: segments::stream_start(),
+            adler: 1,
+            above: vec![0; row_bytes],
+            pending: Vec::new(),
+            segment_rows: (SEGMENT_BYTES / (row_bytes + 1)).max(1),
+            row_bytes,
+            bpp,
+            filter,
+            parallel: false,
+        }
+    }
+
+    fn write_rows(&mut self, mut rows: &[u8]) {
+        let segment = self.segment_rows * self.row_bytes;
+        let mut first = std::mem::take(&mut self.pending);
+        if !first.is_empty() {
+            let take = (segment - first.len()).min(rows.len());
+            first.extend_from_slice(&rows[..take]);
+            rows = &rows[take..];
+        }
+        let whole = rows.len() / segment * segment;
+        let (body, tail) = rows.split_at(whole);
+        // Each segment with the row above it.
+        let mut jobs: Vec<(&[u8], &[u8])> = Vec::new();
+        let mut above: &[u8] = &self.above;
+        if first.len() == segment {
+            jobs.push((above, &first));
+            above = &first[segment - self.row_bytes..];
+        }
+        for chunk in body.chunks(segment) {
+            jobs.push((above, chunk));
+            above = &chunk[segment - self.row_bytes..];
+        }
+        let (row_bytes, bpp, filter) = (self.row_bytes, self.bpp, self.filter);
+        let encode =
+            |(above, rows): &(&[u8], &[u8])| segments::encode(above, rows, row_bytes, bpp, filter);
+        let encoded: Vec<segments::Segment> = if self.parallel && jobs.len() > 1 {
+            jobs.par_iter().map(encode).collect()
+        } else {
+            jobs.iter().map(encode).collect()
+        };
+        let last_above = (!jobs.is_empty()).then(|| above.to_vec());
+        drop(jobs);
+        for segment in &encoded {
+            self.append(segment);
+        }
+        if let Some(row) = last_above {
+            self.above = row;
+        }
+        if first.len() == segment {
+            first.clear();
+        }
+        self.pending = first;
+        self.pending.extend_from_slice(tail);
+    }
+
+    fn append(&mut self, segment: &segments::Segment) {
+        self.zlib.append(&segment.bits);
+        self.adler = segments::adler_combine(self.adler, segment.adler, segment.len);
+        if self.zlib.bytes.len() >= IDAT_BYTES {
+            let whole = self.zlib.bytes.len() / IDAT_BYTES * IDAT_BYTES;
+            for chunk in self.zlib.bytes[..whole].chunks(IDAT_BYTES) {
+                write_chunk(&mut self.png, b"IDAT", chunk);
+            }
+            self.zlib.bytes.drain(..whole);
+        }
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if !self.pending.is_empty() {
+            let last =
+                segments::encode(&self.above, &self.pending, self.row_bytes, self.bpp, self.filter);
+            self.append(&last);
+        }
+        segments::stream_end(&mut self.zlib, self.adler);
+        for chunk in self.zlib.bytes.chunks(IDAT_BYTES) {
+            write_chunk(&mut self.png, b"IDAT", chunk);
+        }
+        write_chunk(&mut self.png, b"IEND", &[]);
+        self.png
+    }
+}
+
+/// Appends a PNG chunk: its length, type, data and CRC.
+fn write_chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    png.extend_from_slice(kind);
+    png.extend_from_slice(data);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(kind);
+    crc.update(data);
+    png.extend_from_slice(&crc.finalize().to_be_bytes());
 }
 
 /// A PNG encoder for `width` x `height` pixels in `colors` with `options`, its header
@@ -405,6 +577,92 @@ mod tests {
                     assert_eq!(out, whole, "{options:?}, {rows} rows at a time");
                 }
             }
+        }
+    }
+
+    /// A page-like image: white margins (long zero runs after filtering), a noisy block
+    /// (incompressible, so several `IDAT` chunks) and lines.
+    fn page_like(width: u32, height: u32, colors: ColorMode) -> Vec<u8> {
+        let channels = colors.channels() as u32;
+        let mut state = 0x9e37_79b9_u32;
+        let mut pixels = Vec::with_capacity((width * height * channels) as usize);
+        for y in 0..height {
+            for x in 0..width {
+                for c in 0..channels {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    let v = if (y / 40) % 3 != 0 && x > width / 5 && x < width * 4 / 5 {
+                        state as u8
+                    } else if x % 97 == c || y % 61 == 0 {
+                        0
+                    } else {
+                        255
+                    };
+                    pixels.push(v);
+                }
+            }
+        }
+        pixels
+    }
+
+    #[test]
+    fn segments_encoded_in_parallel_give_the_bytes_of_one_thread_and_decode_to_the_pixels() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        // 3001 px rows: 87 rows per segment, the last segment partial, several IDATs.
+        for colors in [ColorMode::Gray, ColorMode::Rgb] {
+            let (w, h) = (3001, 1009);
+            let pixels = page_like(w, h, colors);
+            let row = w as usize * colors.channels();
+            for filter in [PngFilter::Paeth, PngFilter::Up, PngFilter::None] {
+                let options = PngOptions { compression: PngCompression::Fast, filter };
+                let mut one = PngStream::new(w, h, colors, &options).unwrap();
+                one.write_rows(&pixels).unwrap();
+                let one = one.finish().unwrap();
+                let (_, _, dw, dh, decoded) = decode(&one);
+                assert_eq!((dw, dh), (w, h));
+                assert!(decoded == pixels, "{colors:?} {filter:?}: the pixels changed");
+                let idats = one.windows(4).filter(|k| k == b"IDAT").count();
+                assert!(idats >= 2, "{colors:?} {filter:?}: {idats} IDAT chunk(s)");
+                for rows in [1, 86, 87, 88, 300, 1009] {
+                    let mut stream = PngStream::new(w, h, colors, &options).unwrap().parallel(true);
+                    pool.install(|| {
+                        for band in pixels.chunks(row * rows) {
+                            stream.write_rows(band).unwrap();
+                        }
+                    });
+                    let out = stream.finish().unwrap();
+                    assert!(out == one, "{colors:?} {filter:?}, {rows} rows a call");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_segments_are_no_larger_than_the_png_crate_with_fdeflate() {
+        // What `PngCompression::Fast` wrote before it was segmented.
+        for (w, h, colors) in [(7016, 300, ColorMode::Gray), (2001, 400, ColorMode::Rgb)] {
+            let pixels = page_like(w, h, colors);
+            let out = SharedBuffer::default();
+            {
+                let mut encoder = png::Encoder::new(out.clone(), w, h);
+                encoder.set_color(if colors.is_gray() {
+                    png::ColorType::Grayscale
+                } else {
+                    png::ColorType::Rgb
+                });
+                encoder.set_depth(png::BitDepth::Eight);
+                encoder.set_deflate_compression(png::DeflateCompression::FdeflateUltraFast);
+                encoder.set_filter(png::Filter::Paeth);
+                let mut stream = encoder.write_header().unwrap().into_stream_writer().unwrap();
+                stream.write_all(&pixels).unwrap();
+                stream.finish().unwrap();
+            }
+            let theirs = out.take();
+            let mut ours = PngStream::new(w, h, colors, &PngOptions::default()).unwrap();
+            ours.write_rows(&pixels).unwrap();
+            let ours = ours.finish().unwrap();
+            assert!(ours.len() <= theirs.len(), "{colors:?}: {} > {}", ours.len(), theirs.len());
         }
     }
 
