@@ -182,7 +182,12 @@ pub(crate) fn write_page(
         return Err(timed_out());
     }
 
-    let stream = || PngStream::new(size.width(), size.height(), colors, &options.png);
+    // On a page's helper threads the encoders' segments are compressed in parallel.
+    let parallel = doc.rows_on_helpers(plan);
+    let stream = || {
+        PngStream::new(size.width(), size.height(), colors, &options.png)
+            .map(|s| s.parallel(parallel))
+    };
     let mut plain = need_plain.then(stream).transpose().map_err(PageError::Png)?;
     let mut annotated = need_annotated.then(stream).transpose().map_err(PageError::Png)?;
     let mut dzi = match dzi_wanted {
@@ -295,7 +300,7 @@ fn render_rows(
     plan: &PagePlan,
     settings: &PageSettings,
     deadline: Deadline,
-    mut band: impl FnMut(u32, &mut [u8]) -> Result<(), PageError>,
+    mut band: impl FnMut(u32, &mut [u8]) -> Result<(), PageError> + Send,
 ) -> Result<StreamedPage, PageError> {
     let mut failure = None;
     let rendered = doc

@@ -106,3 +106,27 @@ fn the_band_budget_does_not_change_the_bytes() {
         assert!(default == thin, "annotate_png {annotate_png}: the band budget changes the bytes");
     }
 }
+
+#[test]
+fn a_page_on_helper_threads_writes_the_bytes_of_one_thread() {
+    // A one-page job on 3 threads renders on helper threads, which also compress the
+    // PNG's segments of rows in parallel; bands of 1 MiB cut across those segments.
+    let dir = tempfile::tempdir().unwrap();
+    let a0 = "PH-25578-P-4110010-001.pdf";
+    fs::copy(fixtures().join("valhall").join(a0), dir.path().join(a0)).unwrap();
+    let json = format!(
+        r#"{{"items": [{{"fileExternalId": "{a0}", "annotations": [{}]}}]}}"#,
+        annotation("tag", 1, 0.3, 0.3, 0.35, 0.32),
+    );
+    for annotate_png in [false, true] {
+        let o = ConvertOptions {
+            render: RenderOptions { dpi: 100.0, band_bytes: 1 << 20, ..Default::default() },
+            annotate_png,
+            ..options(1)
+        };
+        let one = run(1, dir.path(), &json, &o);
+        let three = run(3, dir.path(), &json, &o);
+        assert!(one.iter().all(|p| p.2.as_ref().is_some_and(|png| png.len() > 500_000)));
+        assert!(one == three, "annotate_png {annotate_png}: helper threads change the bytes");
+    }
+}

@@ -286,6 +286,17 @@ impl Document {
         Ok(RenderedPage { index: plan.index, image, frame: plan.frame, warnings })
     }
 
+    /// Whether [`Document::render_rows`] hands `plan`'s rows to its sink on the page's
+    /// helper threads (a rayon pool of [`PagePlan::helper_threads`]): hayro pages with
+    /// two or more. There, work the sink does on the current rayon pool (a
+    /// [`PngStream::parallel`](crate::PngStream::parallel) encoder) shares those threads;
+    /// elsewhere the sink runs on the calling thread.
+    pub fn rows_on_helpers(&self, plan: &PagePlan) -> bool {
+        matches!(self.inner, Inner::Pdf(_))
+            && plan.renderer == Renderer::Hayro
+            && plan.helper_threads > 1
+    }
+
     /// Renders a planned page like [`Document::render`], but hands its rows to `sink` as
     /// they are done instead of returning an image: `sink(y0, rows)` gets whole rows of
     /// the page from row `y0` on, top to bottom without gaps or overlap, one byte per
@@ -324,7 +335,7 @@ impl Document {
         plan: &PagePlan,
         colors: ColorMode,
         deadline: Deadline,
-        sink: &mut dyn FnMut(u32, &mut [u8]),
+        sink: &mut (dyn FnMut(u32, &mut [u8]) + Send),
     ) -> Result<StreamedPage, RasterError> {
         let (whole, warnings) = self.render_page(plan, colors, deadline, sink)?;
         if let Some(mut image) = whole {
@@ -345,7 +356,7 @@ impl Document {
         plan: &PagePlan,
         colors: ColorMode,
         deadline: Deadline,
-        sink: &mut dyn FnMut(u32, &mut [u8]),
+        sink: &mut (dyn FnMut(u32, &mut [u8]) + Send),
     ) -> Result<(Option<PageImage>, Vec<String>), RasterError> {
         let index = plan.index;
         self.check_index(index)?;

@@ -118,7 +118,7 @@ impl PdfFile {
         colors: ColorMode,
         bands: Bands,
         deadline: Deadline,
-        sink: &mut dyn FnMut(u32, &mut [u8]),
+        sink: &mut (dyn FnMut(u32, &mut [u8]) + Send),
     ) -> Result<Vec<String>, RasterError> {
         // The refusal explains whatever else failed (a stream that "cannot be decoded").
         self.within_budget(index, || {
@@ -150,7 +150,7 @@ impl PdfFile {
         colors: ColorMode,
         bands: Bands,
         deadline: Deadline,
-        sink: &mut dyn FnMut(u32, &mut [u8]),
+        sink: &mut (dyn FnMut(u32, &mut [u8]) + Send),
     ) -> Result<Vec<String>, RasterError> {
         let page_no = index + 1;
         let page = &self.pdf.pages()[index];

@@ -125,7 +125,7 @@ impl ImageFile {
         plan: &PagePlan,
         colors: ColorMode,
         deadline: Deadline,
-        sink: &mut dyn FnMut(u32, &mut [u8]),
+        sink: &mut (dyn FnMut(u32, &mut [u8]) + Send),
     ) -> Result<(), RasterError> {
         let (index, size) = (plan.index, plan.frame.size());
         let gray = colors.is_gray();

@@ -928,7 +928,7 @@ impl RenderContext {
         band_height: u16,
         slots: &mut [T; 2],
         convert: impl Fn(u16, &Pixmap, &mut T) + Sync,
-        mut sink: impl FnMut(u16, &mut T),
+        mut sink: impl FnMut(u16, &mut T) + Send,
     ) {
         assert!(
             !self.dispatcher.has_layers(),

@@ -93,6 +93,6 @@ pub(crate) trait Dispatcher: Debug + Send {
         encoded_paints: &[EncodedPaint],
         image_resolver: &dyn ImageResolver,
         convert: &(dyn Fn(usize, u16, &vello_common::pixmap::Pixmap) + Sync),
-        sink: &mut dyn FnMut(usize, u16),
+        sink: &mut (dyn FnMut(usize, u16) + Send),
     );
 }

@@ -484,7 +484,7 @@ impl MultiThreadedDispatcher {
         encoded_paints: &[EncodedPaint],
         image_resolver: &dyn ImageResolver,
         convert: &(dyn Fn(usize, u16, &vello_common::pixmap::Pixmap) + Sync),
-        sink: &mut dyn FnMut(usize, u16),
+        sink: &mut (dyn FnMut(usize, u16) + Send),
     ) {
         use vello_common::pixmap::Pixmap;
         use vello_common::tile::Tile;
@@ -570,15 +570,19 @@ impl MultiThreadedDispatcher {
                 while first_row < row_count {
                     let following = first_row + rows_per_band;
                     let y0 = first_row as u16 * Tile::HEIGHT;
+                    // diagram-convert patch 4: the sink runs on the pool too, beside the
+                    // next band, so that what it does in parallel (the PNG encoder's
+                    // segments) shares the pool's threads instead of one thread
+                    // encoding while the others wait for a free slot.
                     if following < row_count {
                         let next = &mut bands[1 - slot];
                         let render = &render;
-                        self.thread_pool.in_place_scope(|scope| {
-                            scope.spawn(move |_| render(next, following, 1 - slot));
-                            sink(slot, y0);
+                        let sink = &mut *sink;
+                        self.thread_pool.install(|| {
+                            rayon::join(|| render(next, following, 1 - slot), || sink(slot, y0))
                         });
                     } else {
-                        sink(slot, y0);
+                        self.thread_pool.install(|| sink(slot, y0));
                     }
                     slot = 1 - slot;
                     first_row = following;
@@ -600,7 +604,7 @@ impl Dispatcher for MultiThreadedDispatcher {
         encoded_paints: &[EncodedPaint],
         image_resolver: &dyn ImageResolver,
         convert: &(dyn Fn(usize, u16, &vello_common::pixmap::Pixmap) + Sync),
-        sink: &mut dyn FnMut(usize, u16),
+        sink: &mut (dyn FnMut(usize, u16) + Send),
     ) {
         assert!(self.flushed, "attempted to rasterize before flushing");
         let u8_pipeline = cfg!(feature = "u8_pipeline")

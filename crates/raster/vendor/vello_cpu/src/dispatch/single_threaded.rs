@@ -147,7 +147,7 @@ impl SingleThreadedDispatcher {
         encoded_paints: &[EncodedPaint],
         image_resolver: &dyn ImageResolver,
         convert: &(dyn Fn(usize, u16, &Pixmap) + Sync),
-        sink: &mut dyn FnMut(usize, u16),
+        sink: &mut (dyn FnMut(usize, u16) + Send),
     ) {
         use vello_common::tile::Tile;
         let filters = self.rasterize_filter_layers::<S, F>(simd, encoded_paints, image_resolver);
@@ -374,7 +374,7 @@ impl Dispatcher for SingleThreadedDispatcher {
         encoded_paints: &[EncodedPaint],
         image_resolver: &dyn ImageResolver,
         convert: &(dyn Fn(usize, u16, &Pixmap) + Sync),
-        sink: &mut dyn FnMut(usize, u16),
+        sink: &mut (dyn FnMut(usize, u16) + Send),
     ) {
         use vello_common::fearless_simd::dispatch;
         let u8_pipeline = cfg!(feature = "u8_pipeline")
