@@ -246,12 +246,10 @@ impl PngStream {
         let row_bytes = width as usize * colors.channels();
         let segmented = options.compression == PngCompression::Fast
             && options.filter != PngFilter::Adaptive
-            && width > 0
-            && height > 0
             && width <= i32::MAX as u32
             && height <= i32::MAX as u32;
         let inner = if segmented {
-            Inner::Segments(Box::new(SegmentWriter::new(width, height, colors, options.filter)))
+            Inner::Segments(Box::new(SegmentWriter::new(width, height, colors, options)?))
         } else {
             let out = SharedBuffer::default();
             let writer = header(out.clone(), width, height, colors, options)?;
@@ -282,7 +280,7 @@ impl PngStream {
             return Err(EncodeError::Rows { bytes: rows.len(), row_bytes: self.row_bytes });
         }
         match &mut self.inner {
-            Inner::Segments(w) => w.write_rows(rows),
+            Inner::Segments(w) => w.write_rows(rows)?,
             Inner::Png { stream, .. } => {
                 stream.write_all(rows).map_err(|e| EncodeError::Png(e.into()))?
             }
@@ -302,7 +300,7 @@ impl PngStream {
             return Err(EncodeError::MissingRows(self.rows_left));
         }
         match self.inner {
-            Inner::Segments(w) => Ok(w.finish()),
+            Inner::Segments(w) => w.finish(),
             Inner::Png { stream, out } => {
                 stream.finish().map_err(EncodeError::Png)?;
                 Ok(out.take())
@@ -315,11 +313,12 @@ impl PngStream {
 const SEGMENT_BYTES: usize = 256 << 10;
 
 /// A PNG of [`PngCompression::Fast`] and a fixed filter, written a segment of rows at a
-/// time.
+/// time. The `png` crate writes its header and chunks; the zlib stream is ours.
 struct SegmentWriter {
-    /// The PNG up to its last whole `IDAT` chunk.
-    png: Vec<u8>,
-    /// The zlib stream after that.
+    /// Writes the header (when made) and each `IDAT` chunk into `out`.
+    writer: png::Writer<SharedBuffer>,
+    out: SharedBuffer,
+    /// The zlib stream after the last whole `IDAT` chunk.
     zlib: segments::Bits,
     /// The Adler-32 of the filtered bytes so far.
     adler: u32,
@@ -335,18 +334,19 @@ struct SegmentWriter {
 }
 
 impl SegmentWriter {
-    fn new(width: u32, height: u32, colors: ColorMode, filter: PngFilter) -> Self {
+    fn new(
+        width: u32,
+        height: u32,
+        colors: ColorMode,
+        options: &PngOptions,
+    ) -> Result<Self, EncodeError> {
+        let out = SharedBuffer::default();
+        let writer = header(out.clone(), width, height, colors, options)?;
         let bpp = colors.channels();
         let row_bytes = width as usize * bpp;
-        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-        let mut ihdr = [0u8; 13];
-        ihdr[..4].copy_from_slice(&width.to_be_bytes());
-        ihdr[4..8].copy_from_slice(&height.to_be_bytes());
-        ihdr[8] = 8;
-        ihdr[9] = if colors.is_gray() { 0 } else { 2 };
-        write_chunk(&mut png, b"IHDR", &ihdr);
-        Self {
-            png,
+        Ok(Self {
+            writer,
+            out,
             zlib: segments::stream_start(),
             adler: 1,
             above: vec![0; row_bytes],
@@ -354,91 +354,81 @@ impl SegmentWriter {
             segment_rows: (SEGMENT_BYTES / (row_bytes + 1)).max(1),
             row_bytes,
             bpp,
-            filter,
+            filter: options.filter,
             parallel: false,
-        }
+        })
     }
 
-    fn write_rows(&mut self, mut rows: &[u8]) {
+    fn write_rows(&mut self, mut rows: &[u8]) -> Result<(), EncodeError> {
         let segment = self.segment_rows * self.row_bytes;
-        let mut first = std::mem::take(&mut self.pending);
-        if !first.is_empty() {
-            let take = (segment - first.len()).min(rows.len());
-            first.extend_from_slice(&rows[..take]);
+        // A started segment is completed first.
+        if !self.pending.is_empty() {
+            let take = (segment - self.pending.len()).min(rows.len());
+            self.pending.extend_from_slice(&rows[..take]);
             rows = &rows[take..];
+            if self.pending.len() < segment {
+                return Ok(());
+            }
         }
-        let whole = rows.len() / segment * segment;
-        let (body, tail) = rows.split_at(whole);
-        // Each segment with the row above it.
-        let mut jobs: Vec<(&[u8], &[u8])> = Vec::new();
-        let mut above: &[u8] = &self.above;
-        if first.len() == segment {
-            jobs.push((above, &first));
-            above = &first[segment - self.row_bytes..];
-        }
-        for chunk in body.chunks(segment) {
-            jobs.push((above, chunk));
-            above = &chunk[segment - self.row_bytes..];
-        }
-        let (row_bytes, bpp, filter) = (self.row_bytes, self.bpp, self.filter);
-        let encode =
-            |(above, rows): &(&[u8], &[u8])| segments::encode(above, rows, row_bytes, bpp, filter);
-        let encoded: Vec<segments::Segment> = if self.parallel && jobs.len() > 1 {
-            jobs.par_iter().map(encode).collect()
-        } else {
-            jobs.iter().map(encode).collect()
+        let mut pending = std::mem::take(&mut self.pending);
+        let (body, tail) = rows.split_at(rows.len() / segment * segment);
+        let chunks: Vec<&[u8]> = (!pending.is_empty())
+            .then_some(&pending[..])
+            .into_iter()
+            .chain(body.chunks(segment))
+            .collect();
+        // Each segment's row above is the last row of the one before it.
+        let encode = |i: usize| {
+            let above =
+                if i == 0 { &self.above[..] } else { &chunks[i - 1][segment - self.row_bytes..] };
+            segments::encode(above, chunks[i], self.row_bytes, self.bpp, self.filter)
         };
-        let last_above = (!jobs.is_empty()).then(|| above.to_vec());
-        drop(jobs);
+        let encoded: Vec<segments::Segment> = if self.parallel && chunks.len() > 1 {
+            (0..chunks.len()).into_par_iter().map(encode).collect()
+        } else {
+            (0..chunks.len()).map(encode).collect()
+        };
+        if let Some(last) = chunks.last() {
+            self.above = last[segment - self.row_bytes..].to_vec();
+        }
         for segment in &encoded {
-            self.append(segment);
+            self.append(segment)?;
         }
-        if let Some(row) = last_above {
-            self.above = row;
-        }
-        if first.len() == segment {
-            first.clear();
-        }
-        self.pending = first;
-        self.pending.extend_from_slice(tail);
+        // The buffer is kept for the next started segment.
+        pending.clear();
+        pending.extend_from_slice(tail);
+        self.pending = pending;
+        Ok(())
     }
 
-    fn append(&mut self, segment: &segments::Segment) {
+    fn append(&mut self, segment: &segments::Segment) -> Result<(), EncodeError> {
         self.zlib.append(&segment.bits);
         self.adler = segments::adler_combine(self.adler, segment.adler, segment.len);
         if self.zlib.bytes.len() >= IDAT_BYTES {
             let whole = self.zlib.bytes.len() / IDAT_BYTES * IDAT_BYTES;
             for chunk in self.zlib.bytes[..whole].chunks(IDAT_BYTES) {
-                write_chunk(&mut self.png, b"IDAT", chunk);
+                self.writer.write_chunk(png::chunk::IDAT, chunk).map_err(EncodeError::Png)?;
             }
             self.zlib.bytes.drain(..whole);
         }
+        Ok(())
     }
 
-    fn finish(mut self) -> Vec<u8> {
+    fn finish(mut self) -> Result<Vec<u8>, EncodeError> {
         if !self.pending.is_empty() {
             let last =
                 segments::encode(&self.above, &self.pending, self.row_bytes, self.bpp, self.filter);
-            self.append(&last);
+            self.append(&last)?;
         }
         segments::stream_end(&mut self.zlib, self.adler);
         for chunk in self.zlib.bytes.chunks(IDAT_BYTES) {
-            write_chunk(&mut self.png, b"IDAT", chunk);
+            self.writer.write_chunk(png::chunk::IDAT, chunk).map_err(EncodeError::Png)?;
         }
-        write_chunk(&mut self.png, b"IEND", &[]);
-        self.png
+        // Dropping the writer writes `IEND` (its `finish` wants the image data written
+        // through it, which ours is not).
+        drop(self.writer);
+        Ok(self.out.take())
     }
-}
-
-/// Appends a PNG chunk: its length, type, data and CRC.
-fn write_chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    png.extend_from_slice(kind);
-    png.extend_from_slice(data);
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(kind);
-    crc.update(data);
-    png.extend_from_slice(&crc.finalize().to_be_bytes());
 }
 
 /// A PNG encoder for `width` x `height` pixels in `colors` with `options`, its header
