@@ -90,18 +90,49 @@ impl Queue {
     }
 }
 
-/// The jobs running now, for their progress.
+/// The jobs running now, for their progress, and whether the server is stopping.
 #[derive(Default)]
-pub struct Running(Mutex<HashMap<i64, JobHandle>>);
+pub struct Running(Mutex<RunningJobs>);
+
+#[derive(Default)]
+struct RunningJobs {
+    handles: HashMap<i64, JobHandle>,
+    /// Set once by [`Running::cancel_all`]: a job registered later is cancelled at once.
+    stopping: bool,
+}
 
 impl Running {
-    fn lock(&self) -> MutexGuard<'_, HashMap<i64, JobHandle>> {
+    fn lock(&self) -> MutexGuard<'_, RunningJobs> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The handle of a running job.
     pub fn get(&self, id: i64) -> Option<JobHandle> {
-        self.lock().get(&id).cloned()
+        self.lock().handles.get(&id).cloned()
+    }
+
+    /// Registers a job about to run; when the server is already stopping it is cancelled
+    /// here. A job is marked Running in the store before its handle exists, so a stop in
+    /// between would otherwise find nothing to cancel and let it run to its end.
+    fn insert(&self, id: i64, handle: JobHandle) {
+        let mut jobs = self.lock();
+        if jobs.stopping {
+            handle.cancel();
+        }
+        jobs.handles.insert(id, handle);
+    }
+
+    fn remove(&self, id: i64) {
+        self.lock().handles.remove(&id);
+    }
+
+    /// Cancels every running job, and every job registered from now on.
+    fn cancel_all(&self) {
+        let mut jobs = self.lock();
+        jobs.stopping = true;
+        for job in jobs.handles.values() {
+            job.cancel();
+        }
     }
 }
 
@@ -199,9 +230,7 @@ impl Runner {
     /// jobs go back in the queue) and waits for the threads.
     pub fn stop(mut self) {
         self.queue.stop();
-        for job in self.running.lock().values() {
-            job.cancel();
-        }
+        self.running.cancel_all();
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
@@ -242,11 +271,11 @@ fn run_job(
         Err(e) => return fail(format!("cannot create the job's folder: {e}")),
     };
     let handle = converter.job(request);
-    running.lock().insert(id, handle.clone());
+    running.insert(id, handle.clone());
     #[cfg(feature = "fault-injection")]
     pause_while_file_exists();
     let job = converter.run(&handle, resolver, &sink);
-    running.lock().remove(&id);
+    running.remove(id);
     if handle.is_cancelled() {
         // Only the server's shutdown cancels a job: it runs again on the next start.
         log(options, format_args!("job {id}: Running -> Queued: the server is stopping"));
@@ -333,5 +362,30 @@ impl Sink for JobSink {
 
     fn finish(&self, job: &Job) -> Result<(), SinkError> {
         self.dir.finish(job)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handle() -> JobHandle {
+        let converter = Converter::new(diagram_convert::ConvertOptions::default());
+        converter.job(diagram_core::ConvertRequest { items: vec![], grayscale: true })
+    }
+
+    #[test]
+    fn a_job_registered_after_the_stop_began_is_cancelled() {
+        let running = Running::default();
+        let (before, after) = (handle(), handle());
+        running.insert(1, before.clone());
+        running.cancel_all();
+        assert!(before.is_cancelled());
+        // Marked Running in the store, its handle made only now: it must not run on.
+        running.insert(2, after.clone());
+        assert!(after.is_cancelled());
+        assert!(running.get(2).is_some());
+        running.remove(2);
+        assert!(running.get(2).is_none());
     }
 }
